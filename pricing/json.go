@@ -365,10 +365,18 @@ func (w *jsonWriter) sep() {
 	}
 }
 
-func (w *jsonWriter) beginObject() { w.sep(); w.buf = append(w.buf, '{'); w.comma = append(w.comma, false) }
-func (w *jsonWriter) endObject()   { w.buf = append(w.buf, '}'); w.comma = w.comma[:len(w.comma)-1] }
-func (w *jsonWriter) beginArray()  { w.sep(); w.buf = append(w.buf, '['); w.comma = append(w.comma, false) }
-func (w *jsonWriter) endArray()    { w.buf = append(w.buf, ']'); w.comma = w.comma[:len(w.comma)-1] }
+func (w *jsonWriter) beginObject() {
+	w.sep()
+	w.buf = append(w.buf, '{')
+	w.comma = append(w.comma, false)
+}
+func (w *jsonWriter) endObject() { w.buf = append(w.buf, '}'); w.comma = w.comma[:len(w.comma)-1] }
+func (w *jsonWriter) beginArray() {
+	w.sep()
+	w.buf = append(w.buf, '[')
+	w.comma = append(w.comma, false)
+}
+func (w *jsonWriter) endArray() { w.buf = append(w.buf, ']'); w.comma = w.comma[:len(w.comma)-1] }
 
 // key writes an object key; the value written next belongs to it.
 func (w *jsonWriter) key(k string) {
