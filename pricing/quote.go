@@ -81,7 +81,7 @@ func (c *RateCard) Quote(req Request) (Quote, error) {
 	if req.AvatarModel != "" {
 		if model = c.modelIndex[req.AvatarModel]; model == nil {
 			return Quote{}, &Error{Code: ErrInvalidAvatarModel, Field: "avatar_model",
-				Message: "avatar_model must be one of " + strings.Join(c.defaultOrder, ", ") +
+				Message: "avatar_model must be one of " + c.modelList() +
 					", not " + strconv.Quote(clip(req.AvatarModel))}
 		}
 	}
@@ -149,10 +149,12 @@ func (c *RateCard) checkVideo(req *Request) (checkedVideo, error) {
 		return v, invalidParam("video.origin", "video.origin must be one of "+
 			strings.Join(c.Origins(), ", ")+", not "+strconv.Quote(clip(vid.Origin)))
 	}
-	ns, ok := nanos(vid.Duration)
-	if !ok || ns <= 0 || ns > c.maxNs {
-		return v, invalidParam("video.duration", "video.duration must be a number of seconds "+
-			"greater than 0 and at most "+formatDecimal(c.maxDuration)+", with at most 9 decimal places")
+	ns, err := c.checkSeconds("video.duration", vid.Duration, c.maxNs)
+	if err != nil {
+		return v, err
+	}
+	if ns == 0 {
+		return v, invalidParam("video.duration", "video.duration must be greater than 0 seconds")
 	}
 	v.durationNs, v.visibleNs = ns, ns
 
@@ -177,6 +179,26 @@ func (c *RateCard) checkVideo(req *Request) (checkedVideo, error) {
 			" or left out, not "+strconv.Quote(clip(req.Plan)))
 	}
 	return v, nil
+}
+
+// checkSeconds converts a number of seconds to nanoseconds, checking it is from 0 to
+// limitNs with at most nine decimal places.
+func (c *RateCard) checkSeconds(field string, d decimal.Decimal, limitNs int64) (int64, error) {
+	ns, ok := nanos(d)
+	switch {
+	case d.IsNegative():
+		return 0, invalidParam(field, field+" must not be negative, not "+clip(formatDecimal(d)))
+	case !ok && d.Exponent() < -maxDecimals:
+		return 0, invalidParam(field, field+" must have at most 9 decimal places (a nanosecond), not "+
+			clip(formatDecimal(d)))
+	case !ok || ns > limitNs:
+		limit := formatDecimal(nanosDecimal(limitNs)) + " s"
+		if limitNs < c.maxNs {
+			limit += ", the video's duration"
+		}
+		return 0, invalidParam(field, field+" must be at most "+limit+", not "+clip(formatDecimal(d)))
+	}
+	return ns, nil
 }
 
 // maxVideoSide bounds a source video's width and height.
@@ -204,7 +226,7 @@ func (c *RateCard) checkAvatar(a *Avatar, v *checkedVideo) error {
 	for i, name := range a.ModelsAvailable {
 		if c.modelIndex[name] == nil {
 			return invalidParam(index("video.avatar.models_available", i),
-				"video.avatar.models_available may list only "+strings.Join(c.defaultOrder, ", ")+
+				"video.avatar.models_available may list only "+c.modelList()+
 					", not "+strconv.Quote(clip(name)))
 		}
 	}
@@ -216,11 +238,10 @@ func (c *RateCard) checkAvatar(a *Avatar, v *checkedVideo) error {
 
 	// Visible time and segments.
 	if a.VisibleSeconds.Valid {
-		ns, ok := nanos(a.VisibleSeconds.Decimal)
-		if !ok || ns < 0 || ns > v.durationNs {
-			return invalidParam("video.avatar.visible_seconds",
-				"video.avatar.visible_seconds must be from 0 to the video's duration, "+
-					"with at most 9 decimal places")
+		ns, err := c.checkSeconds("video.avatar.visible_seconds", a.VisibleSeconds.Decimal,
+			v.durationNs)
+		if err != nil {
+			return err
 		}
 		v.visibleNs = ns
 	}

@@ -199,7 +199,7 @@ func (c *RateCard) checkSide(field string, n int) *Error {
 	if n < cs.MinSide || n > cs.MaxSide || n%cs.Multiple != 0 {
 		return invalidParam(field, field+" must be "+multipleWord(cs.Multiple)+" from "+
 			strconv.Itoa(cs.MinSide)+" to "+strconv.Itoa(cs.MaxSide)+" for the custom format, not "+
-			strconv.Itoa(n)+multipleWhy(cs.Multiple))
+			strconv.Itoa(n)+multipleWhy(cs.Multiple, n))
 	}
 	return nil
 }
@@ -214,11 +214,21 @@ func multipleWord(m int) string {
 	return "a multiple of " + strconv.Itoa(m)
 }
 
-func multipleWhy(m int) string {
-	if m == 2 {
+// multipleWhy explains the even-size rule when an odd size broke it.
+func multipleWhy(m, n int) string {
+	if m == 2 && n%2 != 0 {
 		return " (H.264 with 4:2:0 chroma cannot encode odd sizes)"
 	}
 	return ""
+}
+
+// modelList names the card's models in card order, for messages.
+func (c *RateCard) modelList() string {
+	names := make([]string, len(c.models))
+	for i, m := range c.models {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func (c *RateCard) formatList() string {
