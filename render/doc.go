@@ -1,0 +1,2 @@
+// Package render probes videos and renders export MP4s in-process through libav.
+package render
