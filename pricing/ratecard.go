@@ -419,8 +419,13 @@ func decodeRateCard(v *jsonValue) (*RateCard, error) {
 	return c, nil
 }
 
-// namePattern is what format, model, plan and origin names look like.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+// The spellings validation accepts: names of formats, models, plans and origins; card ids;
+// effective dates.
+var (
+	namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
 
 // maxRate bounds every price, so that no product of a price and a count can grow large
 // enough to matter for the integer fast path.
@@ -430,10 +435,10 @@ var maxRate = decimal.NewFromInt(1_000_000)
 // succeeds, no arithmetic on the card can divide by zero or lose precision.
 func (c *RateCard) validate() error {
 	// Identity and plans.
-	if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).MatchString(c.id) {
+	if !idPattern.MatchString(c.id) {
 		return invalidCard("id", "id must be 1 to 64 letters, digits, '.', '_' or '-'")
 	}
-	if !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(c.effective) {
+	if !datePattern.MatchString(c.effective) {
 		return invalidCard("effective", "effective must be a date written YYYY-MM-DD")
 	}
 	if len(c.plans) == 0 {
