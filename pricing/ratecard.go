@@ -5,7 +5,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -419,13 +418,39 @@ func decodeRateCard(v *jsonValue) (*RateCard, error) {
 	return c, nil
 }
 
-// The spellings validation accepts: names of formats, models, plans and origins; card ids;
-// effective dates.
-var (
-	namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
-	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-)
+// spelledWith reports whether s is 1 to maxLen bytes, starts with a lowercase letter, an
+// uppercase letter when upper is set, or a digit, and continues with those or the bytes
+// in punct. It checks names and ids without the regexp package, which would add to the
+// WebAssembly build.
+func spelledWith(s string, maxLen int, upper bool, punct string) bool {
+	if len(s) == 0 || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z')
+		if !ok && (i == 0 || strings.IndexByte(punct, c) < 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// isName reports whether s is a valid format, model, plan or origin name.
+func isName(s string) bool { return spelledWith(s, 32, false, "-_") }
+
+// isDate reports whether s is written YYYY-MM-DD.
+func isDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // maxRate bounds every price, so that no product of a price and a count can grow large
 // enough to matter for the integer fast path.
@@ -435,10 +460,10 @@ var maxRate = decimal.NewFromInt(1_000_000)
 // succeeds, no arithmetic on the card can divide by zero or lose precision.
 func (c *RateCard) validate() error {
 	// Identity and plans.
-	if !idPattern.MatchString(c.id) {
+	if !spelledWith(c.id, 64, true, "._-") {
 		return invalidCard("id", "id must be 1 to 64 letters, digits, '.', '_' or '-'")
 	}
-	if !datePattern.MatchString(c.effective) {
+	if !isDate(c.effective) {
 		return invalidCard("effective", "effective must be a date written YYYY-MM-DD")
 	}
 	if len(c.plans) == 0 {
@@ -575,7 +600,7 @@ func checkPrice(p decimal.Decimal) (fixed, bool) {
 
 // checkName checks a name's spelling and that it is not already in seen.
 func checkName[V any](path, name string, seen map[string]V) error {
-	if !namePattern.MatchString(name) {
+	if !isName(name) {
 		return invalidCard(path, path+" must be a name of lowercase letters, digits, '-' or '_', not "+
 			strconv.Quote(clip(name)))
 	}

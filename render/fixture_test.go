@@ -93,7 +93,7 @@ func writeClip(path string, c clip) error {
 		}
 		out.SetTimeBase(tb)
 		if c.rotation != 0 {
-			m := astiav.NewDisplayMatrixFromRotation(-float64(c.rotation))
+			m := astiav.NewDisplayMatrixFromRotation(float64(c.rotation))
 			if err := out.AddSideData(astiav.PacketSideDataTypeDisplaymatrix, m.Bytes()); err != nil {
 				return err
 			}

@@ -145,9 +145,9 @@ type renderer struct {
 	layout layout
 
 	mux   *muxer
-	vt    *transcoder   // nil when the video is copied
+	vt    *transcoder    // nil when the video is copied
 	vOut  *astiav.Stream // output video stream
-	at    *transcoder   // nil when the audio is copied or absent
+	at    *transcoder    // nil when the audio is copied or absent
 	aOut  *astiav.Stream // output audio stream, nil without audio
 	prog  *progressReporter
 	reads int64 // video packets read
