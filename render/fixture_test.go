@@ -71,7 +71,7 @@ func writeClip(path string, c clip) error {
 	}
 	var sources []source
 
-	// Video: the source chain into libx264 (ultrafast keeps fixtures quick).
+	// Video: the source chain into libx264 (High profile, like real inputs).
 	if c.video != "" {
 		sink, err := sourceGraph(j, true, c.video+",format=yuv420p")
 		if err != nil {
@@ -83,7 +83,7 @@ func writeClip(path string, c clip) error {
 			return fmt.Errorf("video chain must contain size=WxH: %w", err)
 		}
 		enc, err := j.openX264(frameW, frameH, tb, astiav.NewRational(c.rate, 1), gh,
-			"ultrafast", 23, 2)
+			"veryfast", 23, 2)
 		if err != nil {
 			return err
 		}

@@ -128,6 +128,13 @@ func openInput(op, path string, sink *logSink) (*input, error) {
 			"input is not a readable video file")
 	}
 
+	// A file with no streams at all (an MP4 whose only track had no frames, for
+	// example) is empty rather than audio-only.
+	if fc.NbStreams() == 0 {
+		in.close()
+		return nil, invalid(fmt.Errorf("%s has no streams", path), "video is empty (zero length)")
+	}
+
 	// Pick the first video and first audio stream.
 	for _, s := range fc.Streams() {
 		switch s.CodecParameters().MediaType() {

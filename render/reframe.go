@@ -399,6 +399,10 @@ func (j *job) openX264(w, h int, tb, fr astiav.Rational, globalHeader bool,
 		"crf":     strconv.Itoa(crf),
 		"profile": "high",
 		"threads": threadsValue(threads),
+		// Timestamps pass through unchanged in the graph's fine time base; without
+		// this, x264 would write that time base (not the frame rate) into the
+		// stream's timing info, and readers would derive wrong frame durations.
+		"x264-params": "force-cfr=1",
 	})
 	if err != nil {
 		return nil, j.fail(ErrEncodingFailed, err, "cannot start the H.264 encoder")
