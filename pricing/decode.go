@@ -93,7 +93,11 @@ func (d *decoder) strs(v *jsonValue, path string) []string {
 	}
 	out := make([]string, len(v.items))
 	for i := range v.items {
-		out[i] = d.str(&v.items[i], index(path, i))
+		if v.items[i].kind != jsonString {
+			d.fail(index(path, i), index(path, i)+" must be a string, not "+kindNames[v.items[i].kind])
+			return nil
+		}
+		out[i] = v.items[i].text
 	}
 	return out
 }

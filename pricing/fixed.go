@@ -3,6 +3,8 @@ package pricing
 import (
 	"math"
 	"math/bits"
+	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -152,18 +154,59 @@ func nanosDecimal(ns int64) decimal.Decimal {
 // not depend on decimal's package-level formatting settings, which a program embedding
 // this package may have changed.
 func formatDecimal(d decimal.Decimal) string {
+	var buf [32]byte
+	return string(appendDecimal(buf[:0], d))
+}
+
+// appendDecimal appends formatDecimal(d) to b. Small values are written from their int64
+// coefficient without touching math/big.
+func appendDecimal(b []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if d.NumDigits() > 18 || exp > 0 || exp < -18 {
+		return appendBigDecimal(b, d)
+	}
+
+	// Drop trailing zeros of the fraction, then write the digits with the point placed.
+	c := d.CoefficientInt64()
+	for exp < 0 && c%10 == 0 {
+		c /= 10
+		exp++
+	}
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	var digits [20]byte
+	ds := strconv.AppendInt(digits[:0], c, 10)
+	frac := int(-exp)
+	if frac == 0 {
+		return append(b, ds...)
+	}
+	if len(ds) > frac {
+		b = append(b, ds[:len(ds)-frac]...)
+	} else {
+		b = append(b, '0')
+	}
+	b = append(b, '.')
+	for i := len(ds); i < frac; i++ {
+		b = append(b, '0')
+	}
+	if len(ds) > frac {
+		return append(b, ds[len(ds)-frac:]...)
+	}
+	return append(b, ds...)
+}
+
+// appendBigDecimal is appendDecimal for values beyond int64 coefficients.
+func appendBigDecimal(b []byte, d decimal.Decimal) []byte {
 	if d.Exponent() >= 0 {
-		return d.StringFixed(0)
+		return append(b, d.StringFixed(0)...)
 	}
 	s := d.StringFixed(-d.Exponent())
-	for len(s) > 0 && s[len(s)-1] == '0' {
-		s = s[:len(s)-1]
-	}
-	if len(s) > 0 && s[len(s)-1] == '.' {
-		s = s[:len(s)-1]
-	}
+	s = strings.TrimRight(s, "0")
+	s = strings.TrimSuffix(s, ".")
 	if s == "-0" {
 		s = "0"
 	}
-	return s
+	return append(b, s...)
 }

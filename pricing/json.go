@@ -125,7 +125,7 @@ func (p *jsonParser) literal(word string) bool {
 }
 
 func (p *jsonParser) object(depth int) (jsonValue, error) {
-	v := jsonValue{kind: jsonObject}
+	v := jsonValue{kind: jsonObject, keys: make([]string, 0, 8), items: make([]jsonValue, 0, 8)}
 	p.pos++ // '{'
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -430,7 +430,12 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // decimal writes d as a decimal string, the form every amount takes in this contract.
-func (w *jsonWriter) decimal(d decimal.Decimal) { w.string(formatDecimal(d)) }
+func (w *jsonWriter) decimal(d decimal.Decimal) {
+	w.sep()
+	w.buf = append(w.buf, '"')
+	w.buf = appendDecimal(w.buf, d)
+	w.buf = append(w.buf, '"')
+}
 
 func (w *jsonWriter) strings(list []string) {
 	w.beginArray()
