@@ -45,6 +45,8 @@ type command struct {
 var commands = []command{
 	{"quote", "price an export request (JSON) against a rate card", runQuote},
 	{"ratecard", "print a rate card with its content hash", runRateCard},
+	{"probe", "describe a video file (duration, size, rotation, codecs)", runProbe},
+	{"render", "render a video as an export MP4 in a given format", runRender},
 }
 
 // Exit codes. A usage error (bad flag, missing argument) exits 2; any other failure,
