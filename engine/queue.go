@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// exportArgs is the River job that runs one export. It carries only the export job's
+// id: everything else is read from the engine's tables when the job runs.
+type exportArgs struct {
+	JobID string `json:"job_id"`
+}
+
+// Kind implements river.JobArgs.
+func (exportArgs) Kind() string { return "exportkit_export" }
+
+// queue hides River's driver type parameter (*sql.Tx for SQLite, pgx.Tx for
+// PostgreSQL) from the rest of the engine.
+type queue interface {
+	// insertTx enqueues the export of jobID as part of transaction t.
+	insertTx(ctx context.Context, t tx, jobID string) error
+	// start starts working jobs; stop waits for running ones to finish.
+	start(ctx context.Context) error
+	stop(ctx context.Context) error
+}
+
+// riverQueue is a queue on a River client with transactions of type TTx.
+type riverQueue[TTx any] struct {
+	client *river.Client[TTx]
+	name   string
+}
+
+func (q *riverQueue[TTx]) insertTx(ctx context.Context, t tx, jobID string) error {
+	_, err := q.client.InsertTx(ctx, t.native().(TTx), exportArgs{JobID: jobID},
+		&river.InsertOpts{Queue: q.name})
+	return err
+}
+
+func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
+
+// newRiverQueue runs River's migrations with driver and builds a client whose worker
+// runs exports on s.
+func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context,
+	driver TDriver, s *Service) (*riverQueue[TTx], error) {
+	// Migrate River's own tables.
+	migrator, err := rivermigrate.New[TTx](driver, &rivermigrate.Config{Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+
+	// Build the client. The engine enforces the render time limit itself, so River's
+	// own job timeout is off; RescueStuckJobsAfter is what recovers a job whose
+	// worker died.
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &exportWorker[TDriver, TTx]{s: s})
+	client, err := river.NewClient[TTx](driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{s.cfg.Queue: {MaxWorkers: s.cfg.Workers}},
+		Workers:              workers,
+		JobTimeout:           -1,
+		MaxAttempts:          s.cfg.MaxAttempts,
+		RescueStuckJobsAfter: s.cfg.RescueAfter,
+		FetchPollInterval:    s.cfg.PollInterval,
+		FetchCooldown:        min(s.cfg.PollInterval, river.FetchCooldownDefault),
+		Logger:               s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &riverQueue[TTx]{client: client, name: s.cfg.Queue}, nil
+}
+
+// exportWorker is the River worker of exportArgs.
+type exportWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	river.WorkerDefaults[exportArgs]
+	s *Service
+}
+
+// Work runs the export; a successful one is marked complete in River in the same
+// transaction that settles its credits.
+func (w *exportWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[exportArgs]) error {
+	complete := func(ctx context.Context, t tx) error {
+		_, err := river.JobCompleteTx[TDriver](ctx, t.native().(TTx), job)
+		return err
+	}
+	final := job.Attempt >= job.MaxAttempts
+	return w.s.work(ctx, job.Args.JobID, final, complete)
+}
+
+// NextRetry waits RetryDelay times the attempts so far.
+func (w *exportWorker[TDriver, TTx]) NextRetry(job *river.Job[exportArgs]) time.Time {
+	return time.Now().Add(w.s.cfg.RetryDelay * time.Duration(max(job.Attempt, 1)))
+}

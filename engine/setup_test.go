@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+)
+
+// testDatabaseEnv names the PostgreSQL server the tests use besides SQLite.
+const testDatabaseEnv = "EXPORTKIT_TEST_DATABASE_URL"
+
+// forEachDatabase runs fn as a parallel subtest against SQLite and, when
+// EXPORTKIT_TEST_DATABASE_URL is set, PostgreSQL. In CI (CI=true) the variable is
+// required. Each call gets a database of its own: a new SQLite file, or a new
+// PostgreSQL schema.
+func forEachDatabase(t *testing.T, fn func(t *testing.T, databaseURL string)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, "")
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, postgresSchema(t))
+	})
+}
+
+// postgresSchema creates a schema for one test and returns a URL whose search_path
+// selects it; the schema is dropped when the test ends.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(testDatabaseEnv)
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s must be set in CI (start a server with .ci/postgres.sh)", testDatabaseEnv)
+		}
+		t.Skipf("PostgreSQL tests skipped: set %s (see .ci/postgres.sh)", testDatabaseEnv)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", testDatabaseEnv, err)
+	}
+	defer conn.Close(ctx)
+	schema := "t_" + strings.ToLower(strings.ReplaceAll(newID("s"), "_", ""))
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("connect: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", testDatabaseEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// testBundle holds what a test works with besides the service.
+type testBundle struct {
+	cfg      Config
+	renderer *fakeRenderer
+	space    string // a space on the "start" plan with 100 credits
+}
+
+// setup returns a Service on its own database with a fake renderer and fast polling,
+// and a space. configure, if not nil, adjusts the Config before New.
+func setup(t testing.TB, databaseURL string, configure func(*Config)) (*Service, *testBundle) {
+	t.Helper()
+	ctx := context.Background()
+	b := &testBundle{renderer: &fakeRenderer{}}
+	b.cfg = Config{
+		DataDir:       t.TempDir(),
+		DatabaseURL:   databaseURL,
+		Renderer:      b.renderer,
+		RenderTimeout: 5 * time.Second,
+		RetryDelay:    10 * time.Millisecond,
+		PollInterval:  20 * time.Millisecond,
+		Workers:       2,
+	}
+	if configure != nil {
+		configure(&b.cfg)
+	}
+	s, err := New(ctx, b.cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	ns, err := s.CreateSpace(ctx, "acme", "start", decimal.NewFromInt(100))
+	if err != nil {
+		t.Fatalf("CreateSpace: %v", err)
+	}
+	b.space = ns.ID
+	return s, b
+}
+
+// addVideo registers a completed dashboard video of the given duration, no avatar,
+// unless edit changes it.
+func addVideo(t testing.TB, s *Service, space, duration string, edit func(*NewVideo)) *Video {
+	t.Helper()
+	nv := NewVideo{SpaceID: space, Origin: OriginDashboard,
+		Duration: decimal.RequireFromString(duration), Width: 1080, Height: 1920,
+		Source: strings.NewReader("source mp4 bytes")}
+	if edit != nil {
+		edit(&nv)
+	}
+	v, err := s.AddVideo(context.Background(), nv)
+	if err != nil {
+		t.Fatalf("AddVideo: %v", err)
+	}
+	return v
+}
+
+// waitJob polls a job until it is completed or failed.
+func waitJob(t testing.TB, s *Service, space, id string) *Job {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j, err := s.Job(context.Background(), space, id)
+		if err != nil {
+			t.Fatalf("Job: %v", err)
+		}
+		if j.Status == JobCompleted || j.Status == JobFailed {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s at step %q after 20s", id, j.Status, j.CurrentStep)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkLedger checks that the space's ledger adds up to its balance, which must not be
+// negative, and returns the balance.
+func checkLedger(t testing.TB, s *Service, space string) decimal.Decimal {
+	t.Helper()
+	ctx := context.Background()
+	sp, err := s.Space(ctx, space)
+	if err != nil {
+		t.Fatalf("Space: %v", err)
+	}
+	entries, err := s.Ledger(ctx, space)
+	if err != nil {
+		t.Fatalf("Ledger: %v", err)
+	}
+	sum := decimal.Zero
+	for _, e := range entries {
+		sum = sum.Add(e.Amount)
+	}
+	if !sum.Equal(sp.Balance) {
+		t.Errorf("ledger sums to %s, balance is %s", sum, sp.Balance)
+	}
+	if sp.Balance.IsNegative() {
+		t.Errorf("balance is negative: %s", sp.Balance)
+	}
+	return sp.Balance
+}
+
+// jobLedger returns the kinds and amounts of a job's ledger entries, as "kind amount".
+func jobLedger(t testing.TB, s *Service, space, job string) []string {
+	t.Helper()
+	entries, err := s.Ledger(context.Background(), space)
+	if err != nil {
+		t.Fatalf("Ledger: %v", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.JobID == job {
+			out = append(out, e.Kind+" "+e.Amount.String())
+		}
+	}
+	return out
+}
+
+// count returns the number of rows of a table.
+func count(t testing.TB, s *Service, table string) int {
+	t.Helper()
+	var n int
+	if err := s.db.queryRow(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// fakeRenderer copies the input to the output and reports a rendered duration.
+type fakeRenderer struct {
+	mu       sync.Mutex
+	duration string // rendered duration; defaults to "30"
+	err      error  // returned by Render when set
+	calls    atomic.Int32
+}
+
+func (f *fakeRenderer) set(duration string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.duration, f.err = duration, err
+}
+
+func (f *fakeRenderer) Render(ctx context.Context, job RenderJob,
+	progress func(Progress)) (RenderResult, error) {
+	f.calls.Add(1)
+	f.mu.Lock()
+	duration, failure := f.duration, f.err
+	f.mu.Unlock()
+	if duration == "" {
+		duration = "30"
+	}
+	if failure != nil {
+		return RenderResult{}, failure
+	}
+	d := decimal.RequireFromString(duration)
+	progress(Progress{Done: d.Div(decimal.NewFromInt(2)), Total: d})
+	data, err := os.ReadFile(job.Input)
+	if err != nil {
+		return RenderResult{}, err
+	}
+	if err := os.WriteFile(job.Output, data, 0o644); err != nil {
+		return RenderResult{}, err
+	}
+	progress(Progress{Done: d, Total: d})
+	return RenderResult{Width: job.Width, Height: job.Height, Duration: d,
+		Bytes: int64(len(data))}, nil
+}
+
+func (f *fakeRenderer) Thumbnail(_ context.Context, _, output string) error {
+	return os.WriteFile(output, []byte("jpeg"), 0o644)
+}
+
+// failingStorage is a DirStorage whose Put fails for exports.
+type failingStorage struct{ DirStorage }
+
+func (s failingStorage) Put(ctx context.Context, key string, r io.Reader) error {
+	if strings.HasPrefix(key, "exports/") {
+		return errors.New("disk full")
+	}
+	return s.DirStorage.Put(ctx, key, r)
+}
+
+func readBlob(t testing.TB, s *Service, key string) []byte {
+	t.Helper()
+	r, err := s.cfg.Storage.Open(context.Background(), key)
+	if err != nil {
+		t.Fatalf("open %s: %v", key, err)
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return buf.Bytes()
+}
+
+var _ = fmt.Sprint
