@@ -61,7 +61,8 @@ type Config struct {
 
 	// RescueAfter is how long an export may stay running before River considers its
 	// worker dead (killed, crashed, lost) and runs it again. It must be longer than
-	// RenderTimeout. Defaults to RenderTimeout plus 5 minutes.
+	// RenderTimeout. It also bounds one attempt as a whole: River cancels an attempt
+	// that runs longer. Defaults to RenderTimeout plus 5 minutes.
 	RescueAfter time.Duration
 
 	// ProgressInterval is the least time between two progress writes of one job.

@@ -41,6 +41,9 @@ func (q *riverQueue[TTx]) insertTx(ctx context.Context, t tx, jobID string) erro
 	return err
 }
 
+// setName changes the queue new exports are inserted into (tests only).
+func (q *riverQueue[TTx]) setName(name string) { q.name = name }
+
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
 func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
 
@@ -57,15 +60,16 @@ func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 
-	// Build the client. The engine enforces the render time limit itself, so River's
-	// own job timeout is off; RescueStuckJobsAfter is what recovers a job whose
-	// worker died.
+	// Build the client. The engine enforces the render time limit itself; River's job
+	// timeout, RescueAfter, bounds a whole attempt, and a job running longer than that
+	// is taken to have lost its worker and is rescued (River never rescues a job
+	// without a timeout).
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker[TDriver, TTx]{s: s})
 	client, err := river.NewClient[TTx](driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{s.cfg.Queue: {MaxWorkers: s.cfg.Workers}},
 		Workers:              workers,
-		JobTimeout:           -1,
+		JobTimeout:           s.cfg.RescueAfter,
 		MaxAttempts:          s.cfg.MaxAttempts,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
 		FetchPollInterval:    s.cfg.PollInterval,

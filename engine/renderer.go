@@ -17,23 +17,23 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Renderer produces the exported MP4 and its thumbnail. The engine calls it from a
-// worker, one export at a time per worker slot. ProcessRenderer, the default, runs
+// Renderer produces the exported MP4 and its JPEG thumbnail. The engine calls it from
+// a worker, one export at a time per worker slot. ProcessRenderer, the default, runs
 // every render in a child process; tests substitute their own.
 type Renderer interface {
-	// Render writes the export of job.Input to job.Output and reports progress as it
-	// goes. progress may be called from another goroutine, never concurrently.
+	// Render writes the export of job.Input to job.Output and a JPEG still of it to
+	// job.Thumbnail, reporting progress as it goes. progress may be called from
+	// another goroutine, never concurrently.
 	Render(ctx context.Context, job RenderJob, progress func(Progress)) (RenderResult, error)
-	// Thumbnail writes a JPEG still of the video at input to output.
-	Thumbnail(ctx context.Context, input, output string) error
 }
 
-// RenderJob is one render: the source file, the destination and the frame size.
+// RenderJob is one render: the source file, the destinations and the frame size.
 type RenderJob struct {
-	Input  string // source MP4
-	Output string // the MP4 to write
-	Width  int    // output width in pixels
-	Height int    // output height in pixels
+	Input     string // source MP4
+	Output    string // the MP4 to write
+	Thumbnail string // the JPEG to write
+	Width     int    // output width in pixels
+	Height    int    // output height in pixels
 }
 
 // Progress is how far a render has come, in seconds of media.
@@ -52,8 +52,8 @@ type RenderResult struct {
 	Reencoded bool
 }
 
-// ProcessRenderer runs `exportkit render -o json -progress-json` and
-// `exportkit thumbnail -o json` as child processes, so that a crash inside libav (a
+// ProcessRenderer runs `exportkit render -o json -progress-json -thumbnail FILE` as a
+// child process, so that a crash inside libav (a
 // hostile file can trigger one) fails one export with ENCODING_FAILED and never takes
 // the service down. The child's progress streams back as JSON lines on its stderr; its
 // result is one JSON object on stdout. A child still running after Timeout is killed.
@@ -75,9 +75,9 @@ const stderrKeep = 4 << 10
 // Render runs the render child and parses its progress and result.
 func (r *ProcessRenderer) Render(ctx context.Context, job RenderJob,
 	progress func(Progress)) (RenderResult, error) {
-	args := []string{"render", "-o", "json", "-progress-json",
+	args := []string{"render", "-o", "json", "-progress-json", "-format", "custom",
 		"-width", strconv.Itoa(job.Width), "-height", strconv.Itoa(job.Height),
-		job.Input, job.Output}
+		"-thumbnail", job.Thumbnail, job.Input, job.Output}
 	var res RenderResult
 	out, err := r.run(ctx, args, progress)
 	if err != nil {
@@ -103,12 +103,6 @@ func (r *ProcessRenderer) Render(ctx context.Context, job RenderJob,
 	}
 	return RenderResult{Width: doc.Width, Height: doc.Height, Duration: doc.Duration.Decimal,
 		Frames: doc.Frames, Bytes: doc.Bytes, Reencoded: doc.Reencoded}, nil
-}
-
-// Thumbnail runs the thumbnail child.
-func (r *ProcessRenderer) Thumbnail(ctx context.Context, input, output string) error {
-	_, err := r.run(ctx, []string{"thumbnail", "-o", "json", input, output}, nil)
-	return err
 }
 
 // run starts the child with args, streams its stderr progress to progress, and returns

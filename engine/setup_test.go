@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,11 +194,18 @@ func jobLedger(t testing.TB, s *Service, space, job string) []string {
 	if err != nil {
 		t.Fatalf("Ledger: %v", err)
 	}
-	var out []string
+	order := map[string]int{LedgerReserve: 0, LedgerSettle: 1, LedgerRelease: 2}
+	var mine []LedgerEntry
 	for _, e := range entries {
 		if e.JobID == job {
-			out = append(out, e.Kind+" "+e.Amount.String())
+			mine = append(mine, e)
 		}
+	}
+	// Entries written in one transaction share a time: show them in a fixed order.
+	sort.SliceStable(mine, func(i, j int) bool { return order[mine[i].Kind] < order[mine[j].Kind] })
+	var out []string
+	for _, e := range mine {
+		out = append(out, e.Kind+" "+e.Amount.String())
 	}
 	return out
 }
@@ -246,13 +255,12 @@ func (f *fakeRenderer) Render(ctx context.Context, job RenderJob,
 	if err := os.WriteFile(job.Output, data, 0o644); err != nil {
 		return RenderResult{}, err
 	}
+	if err := os.WriteFile(job.Thumbnail, []byte("jpeg"), 0o644); err != nil {
+		return RenderResult{}, err
+	}
 	progress(Progress{Done: d, Total: d})
 	return RenderResult{Width: job.Width, Height: job.Height, Duration: d,
 		Bytes: int64(len(data))}, nil
-}
-
-func (f *fakeRenderer) Thumbnail(_ context.Context, _, output string) error {
-	return os.WriteFile(output, []byte("jpeg"), 0o644)
 }
 
 // failingStorage is a DirStorage whose Put fails for exports.
@@ -280,3 +288,17 @@ func readBlob(t testing.TB, s *Service, key string) []byte {
 }
 
 var _ = fmt.Sprint
+
+// helperCommand returns a command running this test binary as TestHelperProcess in mode.
+func helperCommand(t testing.TB, mode string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "--")
+	cmd.Env = append(append(os.Environ(), helperEnv+"="+mode), env...)
+	cmd.Stderr = os.Stderr
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	return cmd
+}

@@ -101,20 +101,14 @@ func (s *Service) runExport(ctx context.Context, j *runningJob) (*exportOutput, 
 		return nil, jobFailure(ErrStorageFailed, "the source video could not be read", err)
 	}
 
-	// Render, reporting progress from 0 to 90.
+	// Render the MP4 (progress 0 to 90) and the thumbnail (90).
 	out := &exportOutput{}
 	mp4, jpg := filepath.Join(dir, "export.mp4"), filepath.Join(dir, "thumbnail.jpg")
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
 	out.render, err = s.cfg.Renderer.Render(rctx, RenderJob{Input: input, Output: mp4,
-		Width: j.width, Height: j.height}, s.progressWriter(ctx, j.id))
+		Thumbnail: jpg, Width: j.width, Height: j.height}, s.progressWriter(ctx, j.id))
 	if err != nil {
-		return nil, renderFailure(rctx, err, s.cfg.RenderTimeout)
-	}
-
-	// Make the thumbnail.
-	s.setStep(ctx, j.id, StepThumbnail, 90)
-	if err := s.cfg.Renderer.Thumbnail(rctx, mp4, jpg); err != nil {
 		return nil, renderFailure(rctx, err, s.cfg.RenderTimeout)
 	}
 
@@ -174,7 +168,9 @@ func (s *Service) putFile(ctx context.Context, key, path string) error {
 }
 
 // progressWriter returns the renderer's progress callback: it maps the render to 0-90
-// percent and writes at most once per ProgressInterval, and only on a change.
+// percent and writes at most once per ProgressInterval, and only on a change. Once the
+// whole video is encoded the renderer is making the thumbnail, which is step
+// "thumbnail" at 90 percent, always written.
 func (s *Service) progressWriter(ctx context.Context, id string) func(Progress) {
 	var (
 		mu    sync.Mutex
@@ -190,6 +186,11 @@ func (s *Service) progressWriter(ctx context.Context, id string) func(Progress) 
 		pct = max(0, min(pct, 90))
 		mu.Lock()
 		defer mu.Unlock()
+		if !p.Done.LessThan(p.Total) && shown != 90 {
+			shown = 90
+			s.setStep(ctx, id, StepThumbnail, 90)
+			return
+		}
 		if pct == shown || time.Since(last) < s.cfg.ProgressInterval {
 			return
 		}
