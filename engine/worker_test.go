@@ -378,4 +378,3 @@ func TestWorkerRescueAfterSIGKILL(t *testing.T) {
 		}
 	})
 }
-
