@@ -38,6 +38,15 @@ test-go: ## native tests, PostgreSQL included (a throwaway cluster when none is 
 test-node: ## the pricing tests and golden files compiled to WebAssembly, run under Node
 	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./pricing/...
 
+.PHONY: wasm
+wasm: ## build the calculator's WebAssembly module into wasm/web; print raw/gzip/brotli sizes
+	$(GO) run ./wasm/cmd/calc build -dir wasm/web -gcflags '$(WASM_GCFLAGS)' \
+		-version "$$(git describe --always --dirty 2>/dev/null || echo devel)"
+
+.PHONY: calculator
+calculator: wasm ## serve the browser cost calculator at http://127.0.0.1:8080
+	$(GO) run ./wasm/cmd/calc serve -dir wasm/web -addr 127.0.0.1:8080
+
 .PHONY: golden
 golden: ## rewrite testdata/quotes/*.quote.json from the current pricing code
 	$(GO) test ./pricing -run TestGolden -update
