@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -246,6 +247,17 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", shot)
+
+	// And one of an error beside its field.
+	must(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](
+		`document.getElementById("duration").value = "0";`+
+			`document.getElementById("duration").dispatchEvent(new Event("input", {bubbles: true}));`)))
+	time.Sleep(20 * time.Millisecond)
+	png = run(t, ctx, chromedp.FullScreenshot(100))
+	errShot := strings.TrimSuffix(shot, ".png") + "-error.png"
+	if err := os.WriteFile(errShot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// Nothing went wrong in the console, and nothing was fetched after start-up.
 	time.Sleep(50 * time.Millisecond) // let the last events arrive

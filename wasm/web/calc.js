@@ -34,7 +34,7 @@ let pending = null; // the arguments of the comparison scheduleCompare will draw
 // Start: load the module, fill the form from the card, show the first quote.
 performance.mark("exportkit:load");
 try {
-  ek = await load(new URL("exportkit.wasm", import.meta.url));
+  ek = await load(window.exportkitModule ?? new URL("exportkit.wasm", import.meta.url));
   window.exportkit = ek;
   performance.mark("exportkit:ready");
   start();
@@ -215,7 +215,7 @@ function show(result, req) {
     showErrors(result.error);
     $("total").textContent = "—";
     $("total-unit").hidden = true;
-    $("size").textContent = "";
+    $("size").textContent = "No price: " + errorHint(result.error);
     $("lines").replaceChildren();
   } else {
     showErrors(null);
@@ -237,6 +237,13 @@ function scheduleCompare(req, chosen) {
     pending = null;
   });
   pending = [req, chosen];
+}
+
+// errorHint says where the message explaining an error is.
+function errorHint(error) {
+  const beside = [...document.querySelectorAll("[data-error-for]")].some(
+    (p) => p.dataset.errorFor === error.field && error.field !== "" && !p.hidden);
+  return beside ? "see the message beside the field." : "see the message under the form.";
 }
 
 function lineItem(line) {
@@ -282,7 +289,8 @@ function showErrors(error) {
 // the cheapest and the one the main quote chose.
 function compare(req, chosen) {
   const table = $("compare");
-  if (!req || typeof req !== "object" || !card) {
+  $("compare-note").hidden = !!chosen;
+  if (!req || typeof req !== "object" || !card || !chosen) {
     table.replaceChildren();
     return;
   }

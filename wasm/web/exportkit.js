@@ -20,7 +20,8 @@ import "./wasm_exec.js";
 let loads = 0;
 
 // load fetches and starts the module. source is a URL (string or URL), a Response or
-// its promise, or the module's bytes (ArrayBuffer or typed array, as in Node).
+// its promise, the module's bytes (ArrayBuffer or typed array, as in Node), or a
+// WebAssembly.Module or its promise (to start compiling before this script has loaded).
 // It resolves to the API object described at the top of this file, with:
 //   quote(request)          a quote object or an error object
 //   quoteJSON(text)         the same for a request given as JSON text, as pasted
@@ -35,7 +36,10 @@ export async function load(source) {
 
   // Compile and instantiate, streaming when the source is fetched.
   let instance;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+  source = await source;
+  if (source instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(source, go.importObject);
+  } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     ({ instance } = await WebAssembly.instantiate(source, go.importObject));
   } else {
     const response = typeof source === "string" || source instanceof URL
