@@ -3,7 +3,9 @@
 // shows what comes back. Every amount is shown exactly as the decimal string it arrives
 // as. Once loaded, the page makes no network request.
 //
-// For use from the browser console, the loaded API is window.exportkit. Performance marks
+// index.html starts compiling exportkit.wasm early (window.exportkitModule) so that the
+// compile overlaps loading these scripts. For use from the browser console, the loaded
+// API is window.exportkit. Performance marks
 // "exportkit:load", "exportkit:ready" and "exportkit:first-quote" time the start-up.
 
 import { load } from "./exportkit.js";
