@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -130,11 +131,33 @@ func parseDecimal(text string) (decimal.Decimal, bool) {
 	if n, ok := scanNumber(text); !ok || n != len(text) || len(text) > maxNumberText {
 		return decimal.Decimal{}, false
 	}
-	x, err := decimal.NewFromString(text)
-	if err != nil || x.Exponent() < -18 || x.Exponent() > 18 {
+	// Split off the exponent, then gather the digits around the point.
+	mantissa, exp := text, int64(0)
+	if i := strings.IndexAny(text, "eE"); i >= 0 {
+		var err error
+		if exp, err = strconv.ParseInt(text[i+1:], 10, 32); err != nil {
+			return decimal.Decimal{}, false
+		}
+		mantissa = text[:i]
+	}
+	if i := strings.IndexByte(mantissa, '.'); i >= 0 {
+		exp -= int64(len(mantissa) - i - 1)
+		mantissa = mantissa[:i] + mantissa[i+1:]
+	}
+	if exp < -18 || exp > 18 {
 		return decimal.Decimal{}, false
 	}
-	return x, true
+
+	// Build the decimal from its coefficient. decimal.NewFromString would do the same,
+	// but its error path links all of fmt into the WebAssembly build.
+	if c, err := strconv.ParseInt(mantissa, 10, 64); err == nil {
+		return decimal.New(c, int32(exp)), true
+	}
+	c, ok := new(big.Int).SetString(mantissa, 10)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	return decimal.NewFromBigInt(c, int32(exp)), true
 }
 
 // maxInt bounds integer fields; no pixel size or segment count comes near it.

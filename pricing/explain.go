@@ -99,11 +99,11 @@ func (l *Line) Next() *Boundary {
 	if !ok {
 		return nil
 	}
-	amount := l.UnitPrice.Mul(intDecimal(n))
+	amount := mulDecimal(l.UnitPrice, intDecimal(n))
 	qty := intDecimal(n)
 	if l.isPerSecond() {
 		qty = nanosDecimal(n)
-		amount = l.UnitPrice.Mul(qty)
+		amount = mulDecimal(l.UnitPrice, qty)
 	}
 	return &Boundary{Measure: l.measureName(), Seconds: at, Quantity: qty, Amount: amount,
 		Explain: "above " + seconds(at) + l.measureWords() + " this becomes " + l.quantityPhrase(n) +
@@ -121,7 +121,7 @@ func (l *Line) Previous() *Boundary {
 	if l.isPerSecond() {
 		qty = nanosDecimal(n)
 	}
-	amount := l.UnitPrice.Mul(qty)
+	amount := mulDecimal(l.UnitPrice, qty)
 	return &Boundary{Measure: l.measureName(), Seconds: at, Quantity: qty, Amount: amount,
 		Explain: "at " + seconds(at) + l.measureWords() + " or less this is " + l.quantityPhrase(n) +
 			": " + credits(amount) + ", saving " + credits(l.Amount.Sub(amount))}

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"math"
+	"math/big"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -72,13 +73,28 @@ func (f fixed) decimal() decimal.Decimal { return decimal.New(f.c, f.exp) }
 func (f fixed) mul(g fixed) decimal.Decimal {
 	hi, lo := bits.Mul64(uabs(f.c), uabs(g.c))
 	if hi != 0 || lo > math.MaxInt64 {
-		return f.decimal().Mul(g.decimal())
+		return mulDecimal(f.decimal(), g.decimal())
 	}
 	c := int64(lo)
 	if (f.c < 0) != (g.c < 0) {
 		c = -c
 	}
 	return decimal.New(c, f.exp+g.exp)
+}
+
+// mulDecimal returns a × b exactly. It stands in for decimal.Decimal.Mul, whose overflow
+// message links all of fmt (about 110 KB of WebAssembly); exponents here are bounded by
+// validation, so the overflow it guards against cannot happen.
+func mulDecimal(a, b decimal.Decimal) decimal.Decimal {
+	fa, okA := toFixed(a)
+	fb, okB := toFixed(b)
+	if okA && okB {
+		if hi, lo := bits.Mul64(uabs(fa.c), uabs(fb.c)); hi == 0 && lo <= math.MaxInt64 {
+			return fa.mul(fb)
+		}
+	}
+	product := new(big.Int).Mul(a.Coefficient(), b.Coefficient())
+	return decimal.NewFromBigInt(product, a.Exponent()+b.Exponent())
 }
 
 // mulInt returns f × n exactly.

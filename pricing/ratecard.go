@@ -5,7 +5,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -530,7 +530,7 @@ func (c *RateCard) validate() error {
 	if len(c.baseExport) == 0 {
 		return invalidCard("base_export", "base_export must price at least one origin")
 	}
-	sort.Slice(c.baseExport, func(i, j int) bool { return c.baseExport[i].Origin < c.baseExport[j].Origin })
+	slices.SortFunc(c.baseExport, func(a, b OriginRate) int { return strings.Compare(a.Origin, b.Origin) })
 	c.originByName = make(map[string]*OriginRate, len(c.baseExport))
 	for i := range c.baseExport {
 		o := &c.baseExport[i]
@@ -641,7 +641,7 @@ func (c *RateCard) validateModel(i int) error {
 			return invalidCard(path+".segment_seconds", path+".segment_seconds must be a positive "+
 				"number of seconds with at most 9 decimal places")
 		}
-		m.segmentPrice = m.SegmentSeconds.Mul(m.Rate)
+		m.segmentPrice = mulDecimal(m.SegmentSeconds, m.Rate)
 		if m.segmentFixed, ok = toFixed(m.segmentPrice); !ok {
 			return invalidCard(path, path+" segment price is too large")
 		}
