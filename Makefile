@@ -60,6 +60,10 @@ fuzz: ## fuzz request and rate-card parsing for 30 s each
 bench: ## pricing benchmarks (the figures the README quotes)
 	$(GO) test ./pricing -run '^$$' -bench . -benchmem -count 5
 
+.PHONY: bench-render
+bench-render: deps ## render a 1080p clip with the package and the ffmpeg CLI: CPU and memory ratios
+	$(GO) test ./render -run '^$$' -bench ReframeVsCLI -benchtime 3x -timeout 60m
+
 .PHONY: demo
 demo: build ## price the spec's worked examples and a few exports
 	@scripts/demo.sh $(BIN)
