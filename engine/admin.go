@@ -36,7 +36,7 @@ func (s *Service) CreateSpace(ctx context.Context, name, plan string,
 
 	// Store the space, its key and its opening grant.
 	ns := &NewSpace{ID: newID("spc"), APIKey: "ek_" + strings.ToLower(rand.Text()),
-		WebhookSecret: "whsec_" + strings.ToLower(rand.Text())}
+		WebhookSecret: newWebhookSecret()}
 	at := now()
 	err := inTx(ctx, s.db, func(t tx) error {
 		_, err := t.exec(ctx, `INSERT INTO spaces (id, name, plan, balance, webhook_secret,

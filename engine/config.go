@@ -77,6 +77,33 @@ type Config struct {
 	// to "exports".
 	Queue string
 
+	// AllowPrivateWebhooks lets webhooks go to loopback, private, link-local and other
+	// non-public addresses. It exists for local testing only: with it, a caller can make
+	// the server send requests into its own network. Defaults to false.
+	AllowPrivateWebhooks bool
+
+	// WebhookTimeout bounds one delivery attempt, from connecting to reading the
+	// response status. Defaults to 10 seconds.
+	WebhookTimeout time.Duration
+
+	// WebhookRetryDelay is the wait before the second delivery attempt; each later wait
+	// doubles, with up to 20% of jitter either way. Defaults to 20 seconds, which with
+	// the default WebhookMaxAttempts spreads the attempts over about 23 hours.
+	WebhookRetryDelay time.Duration
+
+	// WebhookMaxAttempts is how many times a delivery is tried before it is recorded
+	// as failed. Defaults to 12.
+	WebhookMaxAttempts int
+
+	// DownloadLinks, when set, returns the URLs a webhook's result carries for a
+	// completed job's MP4 and thumbnail (the HTTP API signs them). Defaults to nil:
+	// webhook results then carry no URLs.
+	DownloadLinks func(jobID string) (videoURL, thumbnailURL string)
+
+	// IdempotencyTTL is how long an idempotency key stays bound to its job; a key
+	// older than that starts a new job. Defaults to 24 hours.
+	IdempotencyTTL time.Duration
+
 	// Logger receives the engine's logs: lifecycle at Info, each job at Debug.
 	// Defaults to discarding them.
 	Logger *slog.Logger
@@ -123,6 +150,18 @@ func (c Config) withDefaults() Config {
 	if c.Queue == "" {
 		c.Queue = "exports"
 	}
+	if c.WebhookTimeout == 0 {
+		c.WebhookTimeout = 10 * time.Second
+	}
+	if c.WebhookRetryDelay == 0 {
+		c.WebhookRetryDelay = 20 * time.Second
+	}
+	if c.WebhookMaxAttempts == 0 {
+		c.WebhookMaxAttempts = 12
+	}
+	if c.IdempotencyTTL == 0 {
+		c.IdempotencyTTL = 24 * time.Hour
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -146,6 +185,11 @@ func (c *Config) validate() error {
 		return errors.New("engine: Config.RescueAfter must be longer than Config.RenderTimeout")
 	case c.ProgressInterval < 0:
 		return errors.New("engine: Config.ProgressInterval must not be negative")
+	case c.WebhookTimeout < 0 || c.WebhookRetryDelay < 0 || c.IdempotencyTTL < 0:
+		return errors.New("engine: Config.WebhookTimeout, WebhookRetryDelay and " +
+			"IdempotencyTTL must not be negative")
+	case c.WebhookMaxAttempts < 0 || c.WebhookMaxAttempts > 50:
+		return errors.New("engine: Config.WebhookMaxAttempts must be from 1 to 50")
 	case c.PollInterval < time.Millisecond:
 		return errors.New("engine: Config.PollInterval must be at least 1ms")
 	}

@@ -56,6 +56,32 @@
 // its fields); a different request under the same key is [ErrIdempotencyConflict].
 // The key is checked under the space's lock, so concurrent retries make one job.
 //
+// Keys expire: one older than [Config.IdempotencyTTL] (24 hours by default) is freed
+// and the start makes a new job. [Service.Quote] runs Start's checks and prices the
+// request without writing anything.
+//
+// # Webhooks
+//
+// A job with a webhook URL gets a delivery row (webhook_deliveries) and a River job in
+// the "webhooks" queue, written in the same transaction that completes or fails the
+// export, so an event is sent if and only if the job finished. Each attempt POSTs the
+// stored JSON event, signed per the Standard Webhooks scheme: webhook-id (the delivery
+// id, the same on every retry, for receivers to deduplicate), webhook-timestamp, and
+// webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>" keyed with the
+// space's whsec_ secret, base64-decoded after the prefix. [VerifyWebhook] checks one
+// in Go; [Service.RotateWebhookSecret] replaces a secret. Every attempt is recorded in
+// webhook_attempts. A failed attempt is retried with exponential backoff and jitter
+// ([Config.WebhookRetryDelay] doubling, 12 attempts over about 23 hours by default),
+// each bounded by [Config.WebhookTimeout].
+//
+// Webhook URLs are a server-side request forgery risk: a caller names a URL and the
+// server connects to it. They must be http or https; a literal non-public address or
+// localhost is refused at start, and every connection is checked again after DNS, in
+// the dialer's Control function, so a name that resolves or is rebound to a loopback,
+// private, link-local, metadata, multicast or unspecified address is refused before a
+// packet is sent. Proxies are not used and redirects are not followed.
+// [Config.AllowPrivateWebhooks] lifts the address checks for local testing.
+//
 // # Child-process isolation
 //
 // The default [Renderer], [ProcessRenderer], runs every render in a child process of

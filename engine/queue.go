@@ -24,6 +24,8 @@ func (exportArgs) Kind() string { return "exportkit_export" }
 type queue interface {
 	// insertTx enqueues the export of jobID as part of transaction t.
 	insertTx(ctx context.Context, t tx, jobID string) error
+	// insertWebhookTx enqueues webhook delivery deliveryID as part of transaction t.
+	insertWebhookTx(ctx context.Context, t tx, deliveryID string) error
 	// start starts working jobs; stop waits for running ones to finish.
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
@@ -31,13 +33,20 @@ type queue interface {
 
 // riverQueue is a queue on a River client with transactions of type TTx.
 type riverQueue[TTx any] struct {
-	client *river.Client[TTx]
-	name   string
+	client          *river.Client[TTx]
+	name            string
+	webhookAttempts int
 }
 
 func (q *riverQueue[TTx]) insertTx(ctx context.Context, t tx, jobID string) error {
 	_, err := q.client.InsertTx(ctx, t.native().(TTx), exportArgs{JobID: jobID},
 		&river.InsertOpts{Queue: q.name})
+	return err
+}
+
+func (q *riverQueue[TTx]) insertWebhookTx(ctx context.Context, t tx, deliveryID string) error {
+	_, err := q.client.InsertTx(ctx, t.native().(TTx), webhookArgs{DeliveryID: deliveryID},
+		&river.InsertOpts{Queue: webhookQueue, MaxAttempts: q.webhookAttempts})
 	return err
 }
 
@@ -66,8 +75,10 @@ func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context
 	// without a timeout).
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &exportWorker[TDriver, TTx]{s: s})
+	river.AddWorker(workers, &webhookWorker{s: s})
 	client, err := river.NewClient[TTx](driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{s.cfg.Queue: {MaxWorkers: s.cfg.Workers}},
+		Queues: map[string]river.QueueConfig{s.cfg.Queue: {MaxWorkers: s.cfg.Workers},
+			webhookQueue: {MaxWorkers: webhookWorkers}},
 		Workers:              workers,
 		JobTimeout:           s.cfg.RescueAfter,
 		MaxAttempts:          s.cfg.MaxAttempts,
@@ -79,7 +90,8 @@ func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
-	return &riverQueue[TTx]{client: client, name: s.cfg.Queue}, nil
+	return &riverQueue[TTx]{client: client, name: s.cfg.Queue,
+		webhookAttempts: s.cfg.WebhookMaxAttempts}, nil
 }
 
 // exportWorker is the River worker of exportArgs.

@@ -90,6 +90,31 @@ var migrations = [][]string{{
 	)`,
 	`CREATE INDEX ledger_space ON ledger (space_id, created_at)`,
 	`CREATE UNIQUE INDEX ledger_job_kind ON ledger (job_id, kind) WHERE job_id <> ''`,
+}, {
+	// Webhook deliveries: one row per event, whose id is the webhook-id header of
+	// every attempt, and one row per attempt.
+	`CREATE TABLE webhook_deliveries (
+		id TEXT PRIMARY KEY,
+		space_id TEXT NOT NULL REFERENCES spaces (id),
+		job_id TEXT NOT NULL REFERENCES jobs (id),
+		event_type TEXT NOT NULL,
+		url TEXT NOT NULL,
+		payload TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL,
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	)`,
+	`CREATE INDEX webhook_deliveries_job ON webhook_deliveries (job_id)`,
+	`CREATE TABLE webhook_attempts (
+		delivery_id TEXT NOT NULL REFERENCES webhook_deliveries (id),
+		attempt INTEGER NOT NULL,
+		status_code INTEGER NOT NULL,
+		error TEXT NOT NULL,
+		duration_ms BIGINT NOT NULL,
+		created_at TEXT NOT NULL,
+		PRIMARY KEY (delivery_id, attempt)
+	)`,
 }}
 
 // migrate brings the engine's tables up to date, in one transaction per version.

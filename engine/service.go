@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -30,6 +31,8 @@ type Service struct {
 	db      db
 	dialect dialect
 	queue   queue
+	// webhooks sends webhook deliveries through the address guard of ssrf.go.
+	webhooks *http.Client
 
 	cards   sync.Map // rate card hash -> *pricing.RateCard, for settlement
 	workMu  sync.Mutex
@@ -49,7 +52,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger}
+	s := &Service{cfg: cfg, log: cfg.Logger,
+		webhooks: newWebhookClient(cfg.AllowPrivateWebhooks, cfg.WebhookTimeout)}
 
 	// Open the database and its River queue.
 	var err error
@@ -151,7 +155,9 @@ func (s *Service) saveRateCard(ctx context.Context, card *pricing.RateCard) erro
 //  1. ErrMissingVideoID.
 //  2. The request's own shape, as pricing checks it: pricing.ErrInvalidFormat,
 //     ErrInvalidParameter for a custom size, pricing.ErrInvalidAvatarModel;
-//     ErrInvalidParameter for a malformed webhook URL or max_credits.
+//     ErrInvalidParameter for a malformed webhook URL (or, unless
+//     Config.AllowPrivateWebhooks, one whose host is localhost or a literal
+//     non-public address) or max_credits.
 //  3. ErrVideoNotFound, ErrUnauthorizedVideo (another space's video), ErrVideoNotReady.
 //  4. ErrInvalidParameter (a model asked for, but the video has no avatar),
 //     ErrIncompatibleAvatarModel, ErrPlanRequired.
@@ -162,47 +168,13 @@ func (s *Service) saveRateCard(ctx context.Context, card *pricing.RateCard) erro
 // start's job, whatever became of the balance since; with a different request it fails
 // with ErrIdempotencyConflict. Start fails with ErrSpaceNotFound for an unknown space.
 func (s *Service) Start(ctx context.Context, spaceID string, req ExportRequest) (*Job, error) {
-	// Check the request on its own (1, 2).
-	if strings.TrimSpace(req.VideoID) == "" {
-		return nil, newError(ErrMissingVideoID, "video_id", "video_id is required")
-	}
-	card := s.cfg.RateCard
-	if err := checkShape(card, &req); err != nil {
-		return nil, err
-	}
-
-	// Load the space and the video (3).
-	space, err := s.Space(ctx, spaceID)
+	// Check and price the request (1 to 5).
+	est, err := s.prepare(ctx, spaceID, &req)
 	if err != nil {
 		return nil, err
 	}
-	video, err := s.Video(ctx, req.VideoID)
-	switch {
-	case errors.Is(err, ErrVideoNotFound):
-		return nil, newError(ErrVideoNotFound, "video_id", "no video has id "+strconv.Quote(req.VideoID))
-	case err != nil:
-		return nil, err
-	case video.SpaceID != spaceID:
-		return nil, newError(ErrUnauthorizedVideo, "video_id", "the video does not belong to this space")
-	case video.Status != VideoCompleted:
-		return nil, newError(ErrVideoNotReady, "video_id",
-			"the video is "+video.Status+"; only completed videos can be exported")
-	}
-
-	// Price it (4) and apply the caller's budget (5).
-	preq := pricingRequest(video, &req, space.Plan)
-	quote, err := card.Quote(preq)
-	if err != nil {
-		return nil, err
-	}
-	charge := quote.Total
-	if video.Origin == OriginAPI && !s.cfg.chargeAPI() {
-		charge = decimal.Zero
-	}
-	if req.MaxCredits.Valid && charge.GreaterThan(req.MaxCredits.Decimal) {
-		return nil, newError(ErrBudgetExceeded, "max_credits", "the export costs "+charge.String()+
-			" credits, more than max_credits "+req.MaxCredits.Decimal.String())
-	}
+	card, video, preq, quote, charge := s.cfg.RateCard, est.Video, est.Request, est.Quote,
+		est.Charge
 
 	// Reserve, store and enqueue in one transaction (6).
 	reqJSON, err := preq.MarshalJSON()
@@ -249,11 +221,17 @@ func (s *Service) startTx(ctx context.Context, job *Job, req *ExportRequest,
 
 		// A repeated idempotency key returns the first job, or conflicts.
 		if req.IdempotencyKey != "" {
-			var id, hash string
-			err := t.queryRow(ctx, `SELECT id, request_hash FROM jobs
+			var id, hash, created string
+			err := t.queryRow(ctx, `SELECT id, request_hash, created_at FROM jobs
 				WHERE space_id = $1 AND idempotency_key = $2`,
-				job.SpaceID, req.IdempotencyKey).Scan(&id, &hash)
+				job.SpaceID, req.IdempotencyKey).Scan(&id, &hash, &created)
 			switch {
+			case err == nil && job.CreatedAt.Sub(parseTime(created)) > s.cfg.IdempotencyTTL:
+				// The key outlived IdempotencyTTL: free it for this new job.
+				_, err := t.exec(ctx, `UPDATE jobs SET idempotency_key = '' WHERE id = $1`, id)
+				if err != nil {
+					return fmt.Errorf("expire idempotency key: %w", err)
+				}
 			case err == nil && hash == reqHash:
 				existing = id
 				return nil

@@ -23,6 +23,7 @@ type runningJob struct {
 	width, height                  int
 	reserved                       decimal.Decimal
 	quoteRequest, cardHash         string
+	webhookURL                     string
 }
 
 // exportOutput is what a successful export produced.
@@ -72,9 +73,10 @@ func (s *Service) loadRunning(ctx context.Context, id string) (*runningJob, erro
 	j := &runningJob{id: id}
 	var reserved string
 	err := s.db.queryRow(ctx, `SELECT j.space_id, j.status, v.source_key, j.width, j.height,
-		j.reserved, j.quote_request, j.rate_card_hash FROM jobs j
+		j.reserved, j.quote_request, j.rate_card_hash, j.webhook_url FROM jobs j
 		JOIN videos v ON v.id = j.video_id WHERE j.id = $1`, id).Scan(&j.spaceID, &j.status,
-		&j.sourceKey, &j.width, &j.height, &reserved, &j.quoteRequest, &j.cardHash)
+		&j.sourceKey, &j.width, &j.height, &reserved, &j.quoteRequest, &j.cardHash,
+		&j.webhookURL)
 	if err != nil {
 		return nil, fmt.Errorf("load job %s: %w", id, err)
 	}
@@ -240,6 +242,9 @@ func (s *Service) fail(ctx context.Context, j *runningJob, cause error, final bo
 		if err != nil || n == 0 {
 			return err // n == 0: another attempt finished it
 		}
+		if err := s.enqueueWebhookTx(ctx, t, j, failedEvent(j.id, f), at); err != nil {
+			return err
+		}
 		if j.reserved.IsPositive() {
 			return addLedger(ctx, t, j.spaceID, j.id, LedgerRelease, j.reserved, balance, at)
 		}
@@ -296,6 +301,10 @@ func (s *Service) settle(ctx context.Context, j *runningJob, out *exportOutput,
 			if err != nil {
 				return err
 			}
+		}
+		event := s.completedEvent(j.id, r, cost, at)
+		if err := s.enqueueWebhookTx(ctx, t, j, event, at); err != nil {
+			return err
 		}
 		return complete(ctx, t)
 	})
