@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,13 +17,8 @@ import (
 func runQuote(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "quote", "[-rate-card FILE|NAME] [-o text|json] [REQUEST.json]\n\n"+
 		"Prices an export request read from REQUEST.json, or from standard input.")
-	cardFlag := fs.String("rate-card", "", "rate card `file`, or a built-in card name "+
-		"(default, hoox-observed); defaults to the built-in default card")
-	output := fs.String("o", "text", "output `format`: text or json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := checkOutput(fs, *output); err != nil {
+	cardFlag, output, err := parsePricingFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 1 {
@@ -59,13 +55,8 @@ func runRateCard(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "ratecard", "[-rate-card FILE|NAME] [-o text|json]\n\n"+
 		"Prints a rate card with its content hash. Quotes report the hash, so a stored\n"+
 		"quote can be replayed with exactly the card that made it.")
-	cardFlag := fs.String("rate-card", "", "rate card `file`, or a built-in card name "+
-		"(default, hoox-observed); defaults to the built-in default card")
-	output := fs.String("o", "text", "output `format`: text or json")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := checkOutput(fs, *output); err != nil {
+	cardFlag, output, err := parsePricingFlags(fs, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -111,6 +102,18 @@ func runRateCard(_ context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "model %s\t%s, %s\n", m.Name, price, plan)
 	}
 	return w.Flush()
+}
+
+// parsePricingFlags defines and parses the flags quote and ratecard share: -rate-card and
+// -o. It returns their values.
+func parsePricingFlags(fs *flag.FlagSet, args []string) (cardFlag, output *string, err error) {
+	cardFlag = fs.String("rate-card", "", "rate card `file`, or a built-in card name "+
+		"(default, hoox-observed); defaults to the built-in default card")
+	output = fs.String("o", "text", "output `format`: text or json")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, nil, err
+	}
+	return cardFlag, output, checkOutput(fs, *output)
 }
 
 // checkOutput checks the -o flag.
