@@ -76,3 +76,35 @@ func (s *Service) ListVideos(ctx context.Context, spaceID string, limit int) ([]
 	}
 	return out, rs.Err()
 }
+
+// Credits returns a space's balance, which is what it can still spend, and the credits
+// held for its unfinished jobs (already taken out of the balance).
+func (s *Service) Credits(ctx context.Context, spaceID string) (balance, reserved decimal.Decimal,
+	err error) {
+	// Read the balance.
+	sp, err := s.Space(ctx, spaceID)
+	if err != nil {
+		return decimal.Zero, decimal.Zero, err
+	}
+
+	// Add up the reservations, exactly, in Go: the amounts are decimal strings.
+	rs, err := s.db.query(ctx, `SELECT reserved FROM jobs WHERE space_id = $1
+		AND status IN ($2, $3)`, spaceID, string(JobPending), string(JobProcessing))
+	if err != nil {
+		return decimal.Zero, decimal.Zero, fmt.Errorf("read reservations: %w", err)
+	}
+	defer rs.Close()
+	reserved = decimal.Zero
+	for rs.Next() {
+		var text string
+		if err := rs.Scan(&text); err != nil {
+			return decimal.Zero, decimal.Zero, fmt.Errorf("read reservations: %w", err)
+		}
+		amount, err := parseAmount(text)
+		if err != nil {
+			return decimal.Zero, decimal.Zero, fmt.Errorf("read reservations: %w", err)
+		}
+		reserved = reserved.Add(amount)
+	}
+	return sp.Balance, reserved, rs.Err()
+}

@@ -233,4 +233,3 @@ func writeQuoteText(out io.Writer, card *pricing.RateCard, q pricing.Quote) erro
 	}
 	return nil
 }
-
