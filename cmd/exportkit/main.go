@@ -52,6 +52,7 @@ var commands = []command{
 	{"videos", "register a video (videos add)", runVideos},
 	{"jobs", "list export jobs (jobs list)", runJobs},
 	{"worker", "run export workers until interrupted", runWorker},
+	{"serve", "serve the HTTP API, webhooks and calculator, with workers", runServe},
 }
 
 // Exit codes. A usage error (bad flag, missing argument) exits 2; any other failure,
