@@ -10,7 +10,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/exportkit/exportkit/engine")
+	"github.com/exportkit/exportkit/engine"
+)
 
 // startResponse is the body of a successful start.
 type startResponse struct {

@@ -87,7 +87,7 @@ type Config struct {
 	WebhookTimeout time.Duration
 
 	// WebhookRetryDelay is the wait before the second delivery attempt; each later wait
-	// doubles, with up to 20% of jitter either way. Defaults to 20 seconds, which with
+	// doubles, with up to 20% of jitter either way. Defaults to 40 seconds, which with
 	// the default WebhookMaxAttempts spreads the attempts over about 23 hours.
 	WebhookRetryDelay time.Duration
 
@@ -154,7 +154,7 @@ func (c Config) withDefaults() Config {
 		c.WebhookTimeout = 10 * time.Second
 	}
 	if c.WebhookRetryDelay == 0 {
-		c.WebhookRetryDelay = 20 * time.Second
+		c.WebhookRetryDelay = 40 * time.Second
 	}
 	if c.WebhookMaxAttempts == 0 {
 		c.WebhookMaxAttempts = 12
