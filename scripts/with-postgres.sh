@@ -16,10 +16,11 @@ if [[ -z $pgbin ]]; then
   exec "$@"
 fi
 
-# PostgreSQL refuses to run as root: run the server as the postgres user when we are root.
+# PostgreSQL refuses to run as root: run the server as the postgres user when we are root,
+# from a directory that user can enter.
 as=()
 if [[ $(id -u) -eq 0 ]]; then
-  as=(runuser -u postgres --)
+  as=(env -C / runuser -u postgres --)
 fi
 
 # Pick a free port on loopback.
