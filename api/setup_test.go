@@ -95,6 +95,7 @@ type bundle struct {
 type options struct {
 	databaseURL string
 	rateLimit   int
+	noWorkers   bool // queue exports without running them
 	engine      func(*engine.Config)
 }
 
@@ -129,8 +130,10 @@ func setup(t testing.TB, o options) *bundle {
 		defer cancel()
 		_ = b.eng.Close(ctx)
 	})
-	if err := b.eng.StartWorkers(ctx); err != nil {
-		t.Fatal(err)
+	if !o.noWorkers {
+		if err := b.eng.StartWorkers(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// Start the API.
