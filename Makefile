@@ -22,7 +22,7 @@ build: deps ## build bin/exportkit
 	$(GO) build -o $(BIN) ./cmd/exportkit
 
 .PHONY: test
-test: deps lint test-go test-node ## run every test: native, under Node, in Chromium
+test: deps lint test-go test-race test-node ## run every test: native, race, under Node, in Chromium
 
 .PHONY: lint
 lint: ## gofmt and go vet
@@ -33,6 +33,10 @@ lint: ## gofmt and go vet
 .PHONY: test-go
 test-go: ## native tests, PostgreSQL included (a throwaway cluster when none is given)
 	scripts/with-postgres.sh $(GO) test -count=1 ./...
+
+.PHONY: test-race
+test-race: ## the concurrent code (credits, jobs, API) under the race detector
+	scripts/with-postgres.sh $(GO) test -race -count=1 ./pricing/... ./engine/... ./cmd/...
 
 .PHONY: test-node
 test-node: ## the pricing tests and golden files compiled to WebAssembly, run under Node
