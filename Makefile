@@ -69,7 +69,7 @@ bench-render: deps ## render a 1080p clip with the package and the ffmpeg CLI: C
 	$(GO) test ./render -run '^$$' -bench ReframeVsCLI -benchtime 3x -timeout 60m
 
 .PHONY: demo
-demo: build ## price the spec's worked examples and a few exports
+demo: build wasm ## price the spec examples, then serve the API, webhooks and calculator on a demo space
 	@scripts/demo.sh $(BIN)
 
 .PHONY: clean
