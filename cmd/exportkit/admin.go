@@ -42,8 +42,11 @@ func closeService(s *engine.Service) {
 // runSpaces runs `exportkit spaces create`.
 func runSpaces(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "spaces", "create -name NAME -plan P -credits N [-data DIR | -database URL] [-o json]")
+	if len(args) > 0 && args[0] == "rotate-webhook-secret" {
+		return rotateWebhookSecret(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usagef(fs, "the only subcommand is create")
+		return usagef(fs, "the subcommands are create and rotate-webhook-secret")
 	}
 	db := addDBFlags(fs)
 	name := fs.String("name", "", "space `name`")
@@ -222,5 +225,30 @@ func runWorker(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stderr, "exportkit worker: running; interrupt to stop")
 	<-ctx.Done()
+	return nil
+}
+
+// rotateWebhookSecret runs `exportkit spaces rotate-webhook-secret`: it gives the space
+// a new webhook secret and prints it once.
+func rotateWebhookSecret(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "spaces", "rotate-webhook-secret -space S [-data DIR | -database URL]")
+	db := addDBFlags(fs)
+	space := fs.String("space", "", "space `id`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeService(s)
+	secret, err := s.RotateWebhookSecret(ctx, *space)
+	if err != nil {
+		return err
+	}
+	if *db.output == "json" {
+		return writeJSON(env.Stdout, map[string]any{"space_id": *space, "webhook_secret": secret})
+	}
+	fmt.Fprintf(env.Stdout, "webhook secret %s\n(shown once)\n", secret)
 	return nil
 }
