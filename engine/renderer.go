@@ -32,8 +32,12 @@ type RenderJob struct {
 	Input     string // source MP4
 	Output    string // the MP4 to write
 	Thumbnail string // the JPEG to write
-	Width     int    // output width in pixels
-	Height    int    // output height in pixels
+	// KeepSize asks for the source's own size (the request named no format). Width and
+	// Height then give the source's size as registered; the renderer may round an odd
+	// side down to even, which H.264 with 4:2:0 chroma requires.
+	KeepSize bool
+	Width    int // output width in pixels
+	Height   int // output height in pixels
 }
 
 // Progress is how far a render has come, in seconds of media.
@@ -75,9 +79,12 @@ const stderrKeep = 4 << 10
 // Render runs the render child and parses its progress and result.
 func (r *ProcessRenderer) Render(ctx context.Context, job RenderJob,
 	progress func(Progress)) (RenderResult, error) {
-	args := []string{"render", "-o", "json", "-progress-json", "-format", "custom",
-		"-width", strconv.Itoa(job.Width), "-height", strconv.Itoa(job.Height),
-		"-thumbnail", job.Thumbnail, job.Input, job.Output}
+	args := []string{"render", "-o", "json", "-progress-json", "-thumbnail", job.Thumbnail}
+	if !job.KeepSize {
+		args = append(args, "-format", "custom",
+			"-width", strconv.Itoa(job.Width), "-height", strconv.Itoa(job.Height))
+	}
+	args = append(args, job.Input, job.Output)
 	var res RenderResult
 	out, err := r.run(ctx, args, progress)
 	if err != nil {

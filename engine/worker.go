@@ -20,6 +20,7 @@ import (
 // runningJob is what a worker reads of a job before running it.
 type runningJob struct {
 	id, spaceID, status, sourceKey string
+	format                         string // "" keeps the source's size
 	width, height                  int
 	reserved                       decimal.Decimal
 	quoteRequest, cardHash         string
@@ -72,10 +73,10 @@ func (s *Service) work(ctx context.Context, id string, final bool,
 func (s *Service) loadRunning(ctx context.Context, id string) (*runningJob, error) {
 	j := &runningJob{id: id}
 	var reserved string
-	err := s.db.queryRow(ctx, `SELECT j.space_id, j.status, v.source_key, j.width, j.height,
-		j.reserved, j.quote_request, j.rate_card_hash, j.webhook_url FROM jobs j
+	err := s.db.queryRow(ctx, `SELECT j.space_id, j.status, v.source_key, j.format, j.width,
+		j.height, j.reserved, j.quote_request, j.rate_card_hash, j.webhook_url FROM jobs j
 		JOIN videos v ON v.id = j.video_id WHERE j.id = $1`, id).Scan(&j.spaceID, &j.status,
-		&j.sourceKey, &j.width, &j.height, &reserved, &j.quoteRequest, &j.cardHash,
+		&j.sourceKey, &j.format, &j.width, &j.height, &reserved, &j.quoteRequest, &j.cardHash,
 		&j.webhookURL)
 	if err != nil {
 		return nil, fmt.Errorf("load job %s: %w", id, err)
@@ -109,7 +110,7 @@ func (s *Service) runExport(ctx context.Context, j *runningJob) (*exportOutput, 
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.RenderTimeout)
 	defer cancel()
 	out.render, err = s.cfg.Renderer.Render(rctx, RenderJob{Input: input, Output: mp4,
-		Thumbnail: jpg, Width: j.width, Height: j.height}, s.progressWriter(ctx, j.id))
+		Thumbnail: jpg, KeepSize: j.format == "", Width: j.width, Height: j.height}, s.progressWriter(ctx, j.id))
 	if err != nil {
 		return nil, renderFailure(rctx, err, s.cfg.RenderTimeout)
 	}
