@@ -18,7 +18,7 @@ deps: ## install missing system packages (apt-get on Debian; prints them elsewhe
 	@scripts/deps.sh
 
 .PHONY: build
-build: deps ## build bin/exportkit
+build: deps wasm ## build bin/exportkit, with the calculator's WebAssembly module inside
 	$(GO) build -o $(BIN) ./cmd/exportkit
 
 .PHONY: test
@@ -36,7 +36,7 @@ test-go: ## native tests, PostgreSQL included (a throwaway cluster when none is 
 
 .PHONY: test-race
 test-race: ## the concurrent code (credits, jobs, API) under the race detector
-	scripts/with-postgres.sh $(GO) test -race -count=1 ./pricing/... ./engine/... ./cmd/...
+	scripts/with-postgres.sh $(GO) test -race -count=1 ./pricing/... ./engine/... ./api/... ./cmd/...
 
 .PHONY: test-node
 test-node: ## the pricing tests and golden files compiled to WebAssembly, run under Node
@@ -69,7 +69,7 @@ bench-render: deps ## render a 1080p clip with the package and the ffmpeg CLI: C
 	$(GO) test ./render -run '^$$' -bench ReframeVsCLI -benchtime 3x -timeout 60m
 
 .PHONY: demo
-demo: build wasm ## price the spec examples, then serve the API, webhooks and calculator on a demo space
+demo: build ## price the spec examples, then serve the API, webhooks and calculator on a demo space
 	@scripts/demo.sh $(BIN)
 
 .PHONY: clean

@@ -2,10 +2,12 @@ package api
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"time"
 
 	"github.com/exportkit/exportkit/engine"
+	"github.com/exportkit/exportkit/wasm/web"
 )
 
 // Config configures a Server. Engine and Links are required; every other field has a
@@ -34,10 +36,11 @@ type Config struct {
 	// 64 KiB.
 	MaxBodyBytes int64
 
-	// WebDir is the directory the calculator page is served from at /: the files of
-	// wasm/web, with exportkit.wasm and wasm_exec.js once `make wasm` has built them.
-	// Defaults to "wasm/web".
-	WebDir string
+	// Web holds the calculator page served at /: index.html and its scripts, with
+	// exportkit.wasm and wasm_exec.js once `make wasm` has built them. Defaults to the
+	// page embedded in the binary (web.Files); os.DirFS("wasm/web") serves a working
+	// copy instead.
+	Web fs.FS
 
 	// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout bound each phase of
 	// a connection in the server HTTPServer returns. They default to 5 seconds, 30
@@ -62,8 +65,8 @@ func (c Config) withDefaults() Config {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 64 << 10
 	}
-	if c.WebDir == "" {
-		c.WebDir = "wasm/web"
+	if c.Web == nil {
+		c.Web = web.Files
 	}
 	if c.ReadHeaderTimeout == 0 {
 		c.ReadHeaderTimeout = 5 * time.Second

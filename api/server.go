@@ -4,11 +4,10 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -48,9 +47,9 @@ func New(cfg Config) (*Server, error) {
 		limiter: newLimiter(cfg.RateLimit, cfg.RateWindow, cfg.now), mux: http.NewServeMux()}
 
 	// Say when the calculator is not built, since / then serves a page that cannot run.
-	if _, err := os.Stat(filepath.Join(cfg.WebDir, "exportkit.wasm")); err != nil {
-		s.log.Warn("api: the calculator's WebAssembly module is missing; run make wasm",
-			"dir", cfg.WebDir)
+	if _, err := fs.Stat(cfg.Web, "exportkit.wasm"); err != nil {
+		s.log.Warn("api: the calculator's WebAssembly module is missing; run make wasm " +
+			"before building, or serve a built copy with -web")
 	}
 
 	// Register the routes: the API behind a key, the rest public.
@@ -64,7 +63,7 @@ func New(cfg Config) (*Server, error) {
 		{"GET", "/downloads/{job_id}/{file}", s.public(http.HandlerFunc(s.handleDownload))},
 		{"GET", "/openapi.json", s.public(http.HandlerFunc(s.handleOpenAPI))},
 		{"GET", "/healthz", s.public(http.HandlerFunc(s.handleHealth))},
-		{"GET", "/", s.public(site.Handler(cfg.WebDir))},
+		{"GET", "/", s.public(site.Handler(cfg.Web))},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, rt.handler)

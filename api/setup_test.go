@@ -138,7 +138,7 @@ func setup(t testing.TB, o options) *bundle {
 
 	// Start the API.
 	if b.srv, err = New(Config{Engine: b.eng, Links: b.links, RateLimit: o.rateLimit,
-		WebDir: t.TempDir()}); err != nil {
+		Web: os.DirFS(t.TempDir())}); err != nil {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = b.srv

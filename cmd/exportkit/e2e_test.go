@@ -77,10 +77,21 @@ func TestServeExportsThroughTheRealRenderer(t *testing.T) {
 	served := make(chan error, 1)
 	logs := &syncBuffer{}
 	go func() {
-		served <- Run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-data", data,
-			"-web", t.TempDir()}, strings.NewReader(""), io.Discard, logs)
+		served <- Run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-data", data},
+			strings.NewReader(""), io.Discard, logs)
 	}()
 	base := waitForAddress(t, logs)
+
+	// The calculator page built into the binary is served at /.
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<title>Export cost") {
+		t.Errorf("GET /: %d, want the calculator page:\n%.300s", resp.StatusCode, page)
+	}
 
 	// Export a 320x320 custom size, then the video's own size (no format).
 	info, cost := exportAndProbe(t, base, apiKey, logs,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/exportkit/exportkit/api"
 	"github.com/exportkit/exportkit/engine"
+	"github.com/exportkit/exportkit/wasm/web"
 )
 
 // linkSecretEnv names the environment variable that overrides the download-link secret
@@ -35,7 +37,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	allowPrivate := fs.Bool("allow-private-webhooks", false,
 		"let webhooks reach loopback and private addresses (local testing only)")
 	publicURL := fs.String("public-url", "", "`URL` download links start with (default http://ADDR)")
-	web := fs.String("web", "wasm/web", "`directory` of the calculator page (make wasm builds it)")
+	webDir := fs.String("web", "", "serve the calculator page from this `directory` "+
+		"(e.g. wasm/web after make wasm); default: the page built into the binary")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,7 +91,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// the deferred close then waits for running exports, handing back any that do not
 	// finish in time (River runs them again later).
 	srv, err := api.New(api.Config{Engine: eng, Links: links, Logger: log,
-		RateLimit: *rateLimit, WebDir: *web})
+		RateLimit: *rateLimit, Web: webFS(*webDir)})
 	if err != nil {
 		return err
 	}
@@ -139,4 +142,13 @@ func linkSecret(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("write link secret: %w", err)
 	}
 	return b, nil
+}
+
+// webFS returns the calculator page to serve: the directory dir, or, when dir is "", the
+// page embedded in the binary.
+func webFS(dir string) iofs.FS {
+	if dir == "" {
+		return web.Files
+	}
+	return os.DirFS(dir)
 }

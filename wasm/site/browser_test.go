@@ -129,7 +129,7 @@ var alwaysBeside = map[string]bool{
 func TestBrowser(t *testing.T) {
 	chrome := findChrome(t)
 	cases := goldenCases(t)
-	srv := httptest.NewServer(site.Handler(builtSite(t)))
+	srv := httptest.NewServer(site.Handler(os.DirFS(builtSite(t))))
 	defer srv.Close()
 	ctx := newBrowser(t, chrome)
 

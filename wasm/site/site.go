@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -217,11 +219,12 @@ func thousands(n int64) string {
 	return s
 }
 
-// Handler serves the built site in dir. For a file f it sends f.br or f.gz instead when
-// one exists and the request's Accept-Encoding allows it, with the Content-Type of f;
-// .wasm files are application/wasm and .js files text/javascript either way.
-func Handler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
+// Handler serves the built site in fsys: os.DirFS of a directory, or the page embedded in
+// package wasm/web. For a file f it sends f.br or f.gz instead when one exists and the
+// request's Accept-Encoding allows it, with the Content-Type of f; .wasm files are
+// application/wasm and .js files text/javascript either way.
+func Handler(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Set the type from the original name, before any encoding is chosen.
 		name := path.Clean("/" + r.URL.Path)
@@ -239,17 +242,18 @@ func Handler(dir string) http.Handler {
 			if !accepts(accept, enc.token) {
 				continue
 			}
-			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)+enc.ext))
+			f, err := fsys.Open(strings.TrimPrefix(name, "/") + enc.ext)
 			if err != nil {
 				continue
 			}
 			defer f.Close()
 			info, err := f.Stat()
-			if err != nil || info.IsDir() {
+			content, seekable := f.(io.ReadSeeker) // true of os.DirFS and embed.FS files
+			if err != nil || info.IsDir() || !seekable {
 				continue
 			}
 			w.Header().Set("Content-Encoding", enc.token)
-			http.ServeContent(w, r, name, info.ModTime(), f)
+			http.ServeContent(w, r, name, info.ModTime(), content)
 			return
 		}
 		files.ServeHTTP(w, r)

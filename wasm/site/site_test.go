@@ -195,7 +195,7 @@ func TestHandler(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := site.Handler(dir)
+	h := site.Handler(os.DirFS(dir))
 
 	tests := []struct {
 		path, accept               string

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: site.Handler(*dir), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: site.Handler(os.DirFS(*dir)), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			<-ctx.Done()
 			srv.Close()
