@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -61,7 +62,7 @@ func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Sto
 func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context,
 	driver TDriver, s *Service) (*riverQueue[TTx], error) {
 	// Migrate River's own tables.
-	migrator, err := rivermigrate.New[TTx](driver, &rivermigrate.Config{Logger: s.log})
+	migrator, err := rivermigrate.New[TTx](driver, &rivermigrate.Config{Logger: riverLogger(s.log)})
 	if err != nil {
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
@@ -85,7 +86,7 @@ func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
 		FetchPollInterval:    s.cfg.PollInterval,
 		FetchCooldown:        min(s.cfg.PollInterval, river.FetchCooldownDefault),
-		Logger:               s.log,
+		Logger:               riverLogger(s.log),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
@@ -114,4 +115,29 @@ func (w *exportWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[ex
 // NextRetry waits RetryDelay times the attempts so far.
 func (w *exportWorker[TDriver, TTx]) NextRetry(job *river.Job[exportArgs]) time.Time {
 	return time.Now().Add(w.s.cfg.RetryDelay * time.Duration(max(job.Attempt, 1)))
+}
+
+// riverLogger passes River's own records to log from Warn up only. River reports
+// producer statistics and migration checks at Info every few seconds, which would drown
+// the engine's lifecycle lines; its warnings and errors still get through.
+func riverLogger(log *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{log.Handler(), slog.LevelWarn})
+}
+
+// minLevel is a slog.Handler that drops records below a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
