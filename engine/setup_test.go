@@ -46,9 +46,11 @@ func postgresSchema(t testing.TB) string {
 	base := os.Getenv(testDatabaseEnv)
 	if base == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s must be set in CI (make test-go starts one with scripts/with-postgres.sh)", testDatabaseEnv)
+			t.Fatalf("%s must be set in CI (make test-go starts one with scripts/with-postgres.sh)",
+				testDatabaseEnv)
 		}
-		t.Skipf("PostgreSQL tests skipped: set %s (make test-go starts a throwaway server with scripts/with-postgres.sh)", testDatabaseEnv)
+		t.Skipf("PostgreSQL tests skipped: set %s "+
+			"(make test-go starts a throwaway server with scripts/with-postgres.sh)", testDatabaseEnv)
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)

@@ -91,7 +91,8 @@ func TestStartValidation(t *testing.T) {
 		}
 
 		// And a valid start costs 5 of the 10 credits.
-		j, err := s.Start(ctx, free.ID, ExportRequest{VideoID: plain.ID, MaxCredits: decimal.NewNullDecimal(decimal.NewFromInt(5))})
+		budget = decimal.NewNullDecimal(decimal.NewFromInt(5))
+		j, err := s.Start(ctx, free.ID, ExportRequest{VideoID: plain.ID, MaxCredits: budget})
 		if err != nil {
 			t.Fatalf("Start: %v", err)
 		}
