@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/exportkit/exportkit/engine"
+	"github.com/exportkit/exportkit/internal/dbtest"
 )
 
 // receiver is a webhook endpoint on loopback that fails its first delivery with 500.
@@ -48,7 +49,7 @@ func newReceiver(t *testing.T) (*receiver, string) {
 
 func TestExportEndToEnd(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		b := setup(t, options{databaseURL: databaseURL})
 		rc, hook := newReceiver(t)
 		key := b.space.APIKey

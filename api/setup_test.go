@@ -3,81 +3,19 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/exportkit/exportkit/engine"
 )
-
-// testDatabaseEnv names the PostgreSQL server the tests use besides SQLite, as in the
-// engine's tests.
-const testDatabaseEnv = "EXPORTKIT_TEST_DATABASE_URL"
-
-// forEachDatabase runs fn as a parallel subtest on SQLite and, when
-// EXPORTKIT_TEST_DATABASE_URL is set (required when CI=true), on PostgreSQL.
-func forEachDatabase(t *testing.T, fn func(t *testing.T, databaseURL string)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, postgresSchema(t))
-	})
-}
-
-// postgresSchema creates a schema for one test and returns a URL selecting it.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(testDatabaseEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s must be set in CI", testDatabaseEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s", testDatabaseEnv)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	schema := "api_" + strings.ToLower(rand.Text())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("connect: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", testDatabaseEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // bundle is what a test works with: the server's URL, the engine, a space with its
 // key and secret, and its videos.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"sort"
@@ -16,72 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 )
-
-// testDatabaseEnv names the PostgreSQL server the tests use besides SQLite.
-const testDatabaseEnv = "EXPORTKIT_TEST_DATABASE_URL"
-
-// forEachDatabase runs fn as a parallel subtest against SQLite and, when
-// EXPORTKIT_TEST_DATABASE_URL is set, PostgreSQL. In CI (CI=true) the variable is
-// required. Each call gets a database of its own: a new SQLite file, or a new
-// PostgreSQL schema.
-func forEachDatabase(t *testing.T, fn func(t *testing.T, databaseURL string)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, "")
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, postgresSchema(t))
-	})
-}
-
-// postgresSchema creates a schema for one test and returns a URL whose search_path
-// selects it; the schema is dropped when the test ends.
-func postgresSchema(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(testDatabaseEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s must be set in CI (make test-go starts one with scripts/with-postgres.sh)",
-				testDatabaseEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s "+
-			"(make test-go starts a throwaway server with scripts/with-postgres.sh)", testDatabaseEnv)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", testDatabaseEnv, err)
-	}
-	defer conn.Close(ctx)
-	schema := "t_" + strings.ToLower(strings.ReplaceAll(newID("s"), "_", ""))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("connect: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", testDatabaseEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // testBundle holds what a test works with besides the service.
 type testBundle struct {

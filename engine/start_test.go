@@ -12,12 +12,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
+	"github.com/exportkit/exportkit/internal/dbtest"
 	"github.com/exportkit/exportkit/pricing"
 )
 
 func TestStartValidation(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, nil)
 		ctx := context.Background()
 
@@ -107,7 +108,7 @@ func TestStartValidation(t *testing.T) {
 
 func TestStartChargeAPIVideos(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		for _, charge := range []bool{true, false} {
 			s, b := setup(t, databaseURL+"", func(c *Config) { c.ChargeAPIVideos = &charge })
 			ctx := context.Background()
@@ -140,7 +141,7 @@ func TestStartChargeAPIVideos(t *testing.T) {
 
 func TestStartTransactionAllOrNothing(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, nil)
 		ctx := context.Background()
 		v := addVideo(t, s, b.space, "30", nil)
@@ -180,7 +181,7 @@ func TestStartTransactionAllOrNothing(t *testing.T) {
 
 func TestStartIdempotency(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, nil)
 		ctx := context.Background()
 		v := addVideo(t, s, b.space, "90", nil) // 15 credits
@@ -247,7 +248,7 @@ func TestStartIdempotency(t *testing.T) {
 // TestStartLoad starts 200 exports at once against a balance that covers 150.
 func TestStartLoad(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, nil)
 		ctx := context.Background()
 		space, err := s.CreateSpace(ctx, "load", "start", decimal.NewFromInt(750))
@@ -309,7 +310,7 @@ func BenchmarkStart(b *testing.B) {
 		b.Run(db, func(b *testing.B) {
 			url := ""
 			if db == "postgres" {
-				url = postgresSchema(b)
+				url = dbtest.Postgres(b)
 			}
 			s, tb := setup(b, url, nil)
 			ctx := context.Background()

@@ -14,12 +14,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
+	"github.com/exportkit/exportkit/internal/dbtest"
 	"github.com/exportkit/exportkit/pricing"
 )
 
 func TestWorkerSettlesOnRenderedDuration(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, nil)
 		ctx := context.Background()
 		if err := s.StartWorkers(ctx); err != nil {
@@ -74,7 +75,7 @@ func TestWorkerSettlesOnRenderedDuration(t *testing.T) {
 
 func TestWorkerRefundsOnFailure(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		s, b := setup(t, databaseURL, func(c *Config) {
 			c.MaxAttempts = 2
 			c.Storage = failingStorage{DirStorage{Dir: c.DataDir + "/blobs"}}
@@ -259,7 +260,7 @@ func TestProcessRenderer(t *testing.T) {
 // the next one.
 func TestWorkerRenderChildCrash(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		crashing := helperRenderer("crash", 10*time.Second)
 		s, b := setup(t, databaseURL, func(c *Config) {
 			c.Renderer = crashing
@@ -304,7 +305,7 @@ func TestWorkerRenderChildCrash(t *testing.T) {
 // rescues the job, another worker runs it, and the ledger ends as if it had run once.
 func TestWorkerRescueAfterSIGKILL(t *testing.T) {
 	t.Parallel()
-	forEachDatabase(t, func(t *testing.T, databaseURL string) {
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
 		// This process's client leads (it starts first) but works another queue, so
 		// the job can only be taken by the worker process.
 		s, b := setup(t, databaseURL, func(c *Config) { c.Queue = "elsewhere" })
