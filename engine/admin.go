@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -125,11 +126,18 @@ func (s *Service) Space(ctx context.Context, id string) (*Space, error) {
 }
 
 // SpaceByAPIKey returns the space an API key belongs to, or ErrUnauthorized.
+//
+// Keys are stored only as SHA-256 digests, and the lookup is by the digest of the
+// presented key. The database's comparison time can therefore tell a caller nothing
+// about a stored key: the caller cannot steer the bytes of the digest being compared.
+// The digest found is compared once more in constant time, so no early exit on the
+// first differing byte happens in this process either.
 func (s *Service) SpaceByAPIKey(ctx context.Context, key string) (*Space, error) {
-	var id string
-	err := s.db.queryRow(ctx, `SELECT space_id FROM api_keys WHERE key_hash = $1`,
-		hashKey(key)).Scan(&id)
-	if isNoRows(err) {
+	var id, stored string
+	digest := hashKey(key)
+	err := s.db.queryRow(ctx, `SELECT space_id, key_hash FROM api_keys WHERE key_hash = $1`,
+		digest).Scan(&id, &stored)
+	if isNoRows(err) || (err == nil && subtle.ConstantTimeCompare([]byte(stored), []byte(digest)) != 1) {
 		return nil, newError(ErrUnauthorized, "", "the API key is not valid")
 	}
 	if err != nil {
