@@ -27,7 +27,8 @@
 // (request bodies are decoded strictly, and a malformed body, a wrong type or an
 // unknown field names the field), 401 UNAUTHORIZED, 402 INSUFFICIENT_CREDITS and
 // BUDGET_EXCEEDED, 403 UNAUTHORIZED_VIDEO, UNAUTHORIZED_JOB, PLAN_REQUIRED and the
-// link codes, 404 VIDEO_NOT_FOUND and JOB_NOT_FOUND, 409 IDEMPOTENCY_CONFLICT, 413
+// link codes, 404 VIDEO_NOT_FOUND, JOB_NOT_FOUND and NOT_FOUND (no such endpoint), 405
+// METHOD_NOT_ALLOWED (with an Allow header), 409 IDEMPOTENCY_CONFLICT, 413
 // PAYLOAD_TOO_LARGE, 429 RATE_LIMITED. An error without a code is logged and answered
 // with a bare 500 INTERNAL_ERROR, so no internal detail reaches a client.
 //

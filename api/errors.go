@@ -26,6 +26,9 @@ const (
 	ErrLinkExpired pricing.Code = "LINK_EXPIRED"
 	// ErrNotFound: no route matches the path (404).
 	ErrNotFound pricing.Code = "NOT_FOUND"
+	// ErrMethodNotAllowed: the path exists but not with this method; the Allow header
+	// lists the methods it takes (405).
+	ErrMethodNotAllowed pricing.Code = "METHOD_NOT_ALLOWED"
 	// ErrInternal: the server failed; the cause is logged, never shown (500).
 	ErrInternal pricing.Code = "INTERNAL_ERROR"
 )
@@ -52,6 +55,7 @@ var statusOf = map[pricing.Code]int{
 	engine.ErrIdempotencyConflict:      http.StatusConflict,
 	ErrPayloadTooLarge:                 http.StatusRequestEntityTooLarge,
 	ErrRateLimited:                     http.StatusTooManyRequests,
+	ErrMethodNotAllowed:                http.StatusMethodNotAllowed,
 	ErrInternal:                        http.StatusInternalServerError,
 }
 

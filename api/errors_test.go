@@ -90,6 +90,8 @@ func TestErrors(t *testing.T) {
 		{"no such video, read", "GET", "/v1/videos/vid_nope", key, "", 404, "VIDEO_NOT_FOUND", "video_id"},
 		{"no such job", "GET", "/v1/export/status/job_nope", key, "", 404, "JOB_NOT_FOUND", "job_id"},
 		{"no such route", "GET", "/v1/nothing", key, "", 404, "NOT_FOUND", ""},
+		{"wrong method", "GET", "/v1/export/start", key, "", 405, "METHOD_NOT_ALLOWED", ""},
+		{"wrong method, public", "DELETE", "/healthz", "", "", 405, "METHOD_NOT_ALLOWED", ""},
 
 		{"oversized body", "POST", "/v1/export/start", key,
 			`{"video_id":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "PAYLOAD_TOO_LARGE", ""},
@@ -103,6 +105,10 @@ func TestErrors(t *testing.T) {
 		}
 		if r.header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s: Content-Type %q", tt.name, r.header.Get("Content-Type"))
+		}
+		if tt.status == 405 && !strings.Contains(r.header.Get("Allow"), "GET") &&
+			!strings.Contains(r.header.Get("Allow"), "POST") {
+			t.Errorf("%s: Allow %q, want the methods the path takes", tt.name, r.header.Get("Allow"))
 		}
 	}
 

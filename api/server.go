@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ type Server struct {
 	limiter *limiter
 	mux     *http.ServeMux
 	routes  []route
+
+	// unrouted answers what no route takes: 404, or 405 for a known path.
+	unrouted http.Handler
 }
 
 // route is one endpoint: a ServeMux pattern's method and path, and its handler.
@@ -69,12 +73,44 @@ func New(cfg Config) (*Server, error) {
 		s.mux.Handle(rt.method+" "+rt.path, rt.handler)
 	}
 	// Unknown API paths answer JSON rather than falling through to the calculator.
-	notFound := s.public(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apiError(ErrNotFound, "", "no endpoint "+r.Method+" "+r.URL.Path))
-	}))
-	s.mux.Handle("GET /v1/", notFound)
-	s.mux.Handle("POST /v1/", notFound)
+	s.unrouted = s.public(http.HandlerFunc(s.handleUnrouted))
+	for _, p := range catchAll {
+		s.mux.Handle(p, s.unrouted)
+	}
 	return s, nil
+}
+
+// catchAll are the patterns that keep unknown API paths from reaching the calculator.
+var catchAll = []string{"GET /v1/", "POST /v1/"}
+
+// serveMux serves r through the routes. Where the mux itself would answer in plain text
+// (no pattern for the method), the answer comes in the API's error shape instead.
+func (s *Server) serveMux(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unrouted.ServeHTTP(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// handleUnrouted answers a request no route takes: 405 with an Allow header when the
+// path has routes for other methods, else 404.
+func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && !slices.Contains(catchAll, pattern) {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.writeError(w, r, apiError(ErrNotFound, "", "no endpoint "+r.Method+" "+r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.writeError(w, r, apiError(ErrMethodNotAllowed, "", r.URL.Path+" takes "+
+		strings.Join(allow, ", ")+", not "+r.Method))
 }
 
 // ServeHTTP serves a request, logging one line for it.
@@ -98,7 +134,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}()
-		s.mux.ServeHTTP(rec, r)
+		s.serveMux(rec, r)
 	}()
 
 	// Log the request without its query (download signatures live there) or headers.
