@@ -280,3 +280,19 @@ func TestWebhookTargetsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{noWorkers: true})
+	if r := b.do(t, "GET", "/healthz", "", ""); r.status != 200 || r.json(t)["status"] != "ok" {
+		t.Fatalf("healthz = %d %s, want 200 ok", r.status, r.body)
+	}
+
+	// With its database gone the server says so, for a load balancer to act on.
+	if err := b.eng.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.do(t, "GET", "/healthz", "", ""); r.status != 503 || r.json(t)["status"] != "unavailable" {
+		t.Errorf("healthz after the database closed = %d %s, want 503 unavailable", r.status, r.body)
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -248,6 +249,14 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 
 // handleHealth reports that the server is up: GET /healthz.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	// A server whose database does not answer cannot start or track exports.
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.eng.Ping(ctx); err != nil {
+		s.log.Warn("api: health check failed", logKeyError, err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 

@@ -108,3 +108,12 @@ func (s *Service) Credits(ctx context.Context, spaceID string) (balance, reserve
 	}
 	return sp.Balance, reserved, rs.Err()
 }
+
+// Ping checks that the database answers, for health checks.
+func (s *Service) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.queryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
