@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -185,6 +186,20 @@ func listDir(t testing.TB, dir string) []string {
 }
 
 // copyPrefix writes the first n bytes of src to a new file and returns its path.
+// relabel copies src with every occurrence of the four-character code from replaced by
+// to: relabelling "avc1" gives an MP4 whose video codec libav does not know.
+func relabel(t testing.TB, src, from, to string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(from)) {
+		t.Fatalf("%s holds no %q", src, from)
+	}
+	return writeFile(t, "relabelled.mp4", bytes.ReplaceAll(b, []byte(from), []byte(to)))
+}
+
 func copyPrefix(t testing.TB, src string, n int64, name string) string {
 	t.Helper()
 	f, err := os.Open(src)

@@ -167,9 +167,12 @@ func openInput(op, path string, sink *logSink) (*input, error) {
 func (in *input) check(op string) error {
 	cp := in.video.CodecParameters()
 	if cp.CodecID() == astiav.CodecIDNone || astiav.FindDecoder(cp.CodecID()) == nil {
-		return newError(op, ErrUnsupportedCodec,
-			fmt.Errorf("no decoder for codec %q", cp.CodecID().Name()),
-			"video codec %q is not supported", cp.CodecID().Name())
+		name := cp.CodecID().Name()
+		if cp.CodecID() == astiav.CodecIDNone {
+			name = fourCC(uint32(cp.CodecTag())) // libav has no name for it
+		}
+		return newError(op, ErrUnsupportedCodec, fmt.Errorf("no decoder for codec %q", name),
+			"video codec %q is not supported", name)
 	}
 	if cp.Width() <= 0 || cp.Height() <= 0 {
 		return newError(op, ErrInvalidMedia, fmt.Errorf("video size %dx%d",
@@ -241,4 +244,18 @@ func rotationOf(s *astiav.Stream) int {
 		deg += 360
 	}
 	return deg
+}
+
+// fourCC spells a codec tag as its four characters ("avc1"), with '?' for any that is
+// not printable.
+func fourCC(tag uint32) string {
+	b := make([]byte, 4)
+	for i := range b {
+		c := byte(tag >> (8 * i))
+		if c < ' ' || c > '~' {
+			c = '?'
+		}
+		b[i] = c
+	}
+	return string(b)
 }

@@ -333,6 +333,8 @@ func TestBadInputs(t *testing.T) {
 			ErrNoVideoStream, ErrNoVideoStream},
 		{"zero-length video", makeClip(t, "zero.mp4", clip{video: testsrc(160, 90, 1),
 			noFrames: true}), ErrInvalidMedia, ErrInvalidMedia},
+		{"unknown codec", relabel(t, good, "avc1", "zzzz"), ErrUnsupportedCodec,
+			ErrUnsupportedCodec},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
