@@ -28,6 +28,8 @@ type clip struct {
 	noFaststart bool
 	// noFrames writes the video stream header but no frames.
 	noFrames bool
+	// pixelAspect, when set, is the stored pixel aspect ratio (width:height of a pixel).
+	pixelAspect [2]int
 }
 
 // testsrc returns a testsrc2 chain of w x h at 30 fps lasting seconds.
@@ -92,6 +94,11 @@ func writeClip(path string, c clip) error {
 			return err
 		}
 		out.SetTimeBase(tb)
+		if c.pixelAspect[0] > 0 {
+			par := astiav.NewRational(c.pixelAspect[0], c.pixelAspect[1])
+			out.CodecParameters().SetSampleAspectRatio(par)
+			out.SetSampleAspectRatio(par)
+		}
 		if c.rotation != 0 {
 			m := astiav.NewDisplayMatrixFromRotation(float64(c.rotation))
 			if err := out.AddSideData(astiav.PacketSideDataTypeDisplaymatrix, m.Bytes()); err != nil {

@@ -86,13 +86,31 @@ func rotateFilter(rotation int) string {
 	return ""
 }
 
+// displaySize returns the upright size at which a picture is meant to be seen: non-square
+// pixels (parNum:parDen, 0:0 meaning square) stretch the stored width, which is the
+// upright height when the picture is turned a quarter.
+func displaySize(info *Info, parNum, parDen int) (w, h int) {
+	w, h = info.Width, info.Height
+	if parNum <= 0 || parDen <= 0 || parNum == parDen {
+		return w, h
+	}
+	stretch := func(v int) int {
+		return max(int(math.Round(float64(v)*float64(parNum)/float64(parDen))), 1)
+	}
+	if info.Rotation%180 == 0 {
+		return stretch(w), h
+	}
+	return w, stretch(h)
+}
+
 // newLayout works out the plan and the filter graph description for a source
-// described by info (square reports square pixels), rendered to w x h (already
-// validated) with the given options. The description reads from the label [in] and
-// writes to [out].
-func newLayout(info *Info, square bool, w, h int, o Options) layout {
+// described by info, whose pixels are parNum:parDen as wide as they are high (0:0 or
+// 1:1 for square pixels), rendered to w x h (already validated) with the given options.
+// The description reads from the label [in] and writes to [out].
+func newLayout(info *Info, parNum, parDen int, w, h int, o Options) layout {
 	l := layout{srcW: info.Width, srcH: info.Height, w: w, h: h}
-	sw, sh := l.srcW, l.srcH
+	sw, sh := displaySize(info, parNum, parDen)
+	square := sw == info.Width && sh == info.Height
 
 	// Same size, no rotation and already H.264 yuv420p: nothing to do to the video.
 	if info.Rotation == 0 && sw == w && sh == h && info.VideoCodec == "h264" &&

@@ -79,6 +79,13 @@ type input struct {
 	info  *Info
 }
 
+// pixelAspect returns the video's pixel aspect ratio as libav judges it from the
+// container (an MP4 'pasp' box) and the bitstream together; 0:1 means unknown, taken
+// as square.
+func (in *input) pixelAspect() astiav.Rational {
+	return in.fc.GuessSampleAspectRatio(in.video, nil)
+}
+
 // close releases the demuxer.
 func (in *input) close() {
 	in.fc.CloseInput()

@@ -49,11 +49,14 @@ func Reframe(ctx context.Context, src, dst string, opts Options) (*Result, error
 		return nil, err
 	}
 	j.onClose(in.close)
+	par := in.pixelAspect()
 	w, h := o.Width, o.Height
 	if w == 0 {
-		w, h = max(in.info.Width&^1, 2), max(in.info.Height&^1, 2)
+		// Keep the size the picture is displayed at, rounded down to even for 4:2:0.
+		dw, dh := displaySize(in.info, par.Num(), par.Den())
+		w, h = max(dw&^1, 2), max(dh&^1, 2)
 	}
-	lay := newLayout(in.info, squarePixels(in.video), w, h, o)
+	lay := newLayout(in.info, par.Num(), par.Den(), w, h, o)
 	j.log.Debug("render planned", logKeySrc, src, logKeyDst, dst, logKeyPlan, lay.plan,
 		logKeyWidth, w, logKeyHeight, h, logKeyRotation, in.info.Rotation,
 		logKeyGraph, lay.filter)
@@ -128,12 +131,6 @@ func tempPath(dst string) (string, error) {
 		return "", err
 	}
 	return name, nil
-}
-
-// squarePixels reports whether s declares square pixels (or nothing at all).
-func squarePixels(s *astiav.Stream) bool {
-	sar := s.CodecParameters().SampleAspectRatio()
-	return sar.Num() == 0 || sar.Num() == sar.Den()
 }
 
 // renderer holds the state of one Reframe between opening the input and renaming

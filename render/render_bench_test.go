@@ -155,7 +155,7 @@ func BenchmarkReframeVsCLI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	info, square := in.info, squarePixels(in.video)
+	info, par := in.info, in.pixelAspect()
 	in.close()
 
 	cases := []struct {
@@ -172,7 +172,7 @@ func BenchmarkReframeVsCLI(b *testing.B) {
 		for _, mode := range c.modes {
 			b.Run(c.format+"/"+string(mode), func(b *testing.B) {
 				opts := Options{Width: c.w, Height: c.h, Mode: mode}
-				lay := newLayout(info, square, c.w, c.h, opts.withDefaults())
+				lay := newLayout(info, par.Num(), par.Den(), c.w, c.h, opts.withDefaults())
 				benchPair(b, ffmpeg, src, lay, opts)
 			})
 		}

@@ -200,6 +200,35 @@ func TestFitPadsWithColour(t *testing.T) {
 	}
 }
 
+func TestNonSquarePixelsKeepTheirShape(t *testing.T) {
+	t.Parallel()
+	// 160x90 stored with pixels twice as wide as high is displayed 320x90: it fits a
+	// 320x90 frame exactly, with no bars.
+	green := "color=c=0x00ff00:s=160x90:r=30:d=0.2"
+	src := makeClip(t, "in.mp4", clip{video: green, pixelAspect: [2]int{2, 1}})
+	dst := filepath.Join(t.TempDir(), "out.mp4")
+	if _, err := Reframe(context.Background(), src, dst,
+		Options{Width: 320, Height: 90, Mode: ModeFit}); err != nil {
+		t.Fatal(err)
+	}
+	img := grab(t, dst, 0)
+	for _, x := range []int{2, 60, 160, 260, 317} {
+		if c := rgb(img, x, 45); !near(c, [3]uint8{0, 255, 0}, 24) {
+			t.Errorf("pixel (%d,45) = %v, want green: the picture was laid out by its stored "+
+				"shape", x, c)
+		}
+	}
+
+	// Keeping the source's size keeps the size it is displayed at.
+	res, err := Reframe(context.Background(), src, filepath.Join(t.TempDir(), "keep.mp4"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Width != 320 || res.Height != 90 {
+		t.Errorf("kept size = %dx%d, want the displayed 320x90", res.Width, res.Height)
+	}
+}
+
 func TestBlurFillsBarsWithPicture(t *testing.T) {
 	t.Parallel()
 	src := makeClip(t, "in.mp4", clip{video: "color=c=0x00ff00:s=320x180:r=30:d=0.2"})
