@@ -47,7 +47,7 @@ var commands = []command{
 	{"ratecard", "print a rate card with its content hash", runRateCard},
 	{"probe", "describe a video file (duration, size, rotation, codecs)", runProbe},
 	{"render", "render a video as an export MP4 in a given format", runRender},
-	{"spaces", "create a space (spaces create)", runSpaces},
+	{"spaces", "create a space, or rotate its webhook secret (spaces create|rotate-webhook-secret)", runSpaces},
 	{"credits", "grant credits to a space (credits grant)", runCredits},
 	{"videos", "register a video (videos add)", runVideos},
 	{"jobs", "list export jobs (jobs list)", runJobs},
