@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -36,12 +37,13 @@ type queue interface {
 type riverQueue[TTx any] struct {
 	client          *river.Client[TTx]
 	name            string
+	exportAttempts  int // Config.MaxAttempts; River gets one more, see exportWorker
 	webhookAttempts int
 }
 
 func (q *riverQueue[TTx]) insertTx(ctx context.Context, t tx, jobID string) error {
 	_, err := q.client.InsertTx(ctx, t.native().(TTx), exportArgs{JobID: jobID},
-		&river.InsertOpts{Queue: q.name})
+		&river.InsertOpts{Queue: q.name, MaxAttempts: q.exportAttempts + 1})
 	return err
 }
 
@@ -55,7 +57,18 @@ func (q *riverQueue[TTx]) insertWebhookTx(ctx context.Context, t tx, deliveryID 
 func (q *riverQueue[TTx]) setName(name string) { q.name = name }
 
 func (q *riverQueue[TTx]) start(ctx context.Context) error { return q.client.Start(ctx) }
-func (q *riverQueue[TTx]) stop(ctx context.Context) error  { return q.client.Stop(ctx) }
+
+// stop waits for running jobs until ctx ends, then cancels those still running (their
+// attempts are retried elsewhere or later) so that nothing runs once it returns.
+func (q *riverQueue[TTx]) stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if ctx.Err() == nil {
+		return err
+	}
+	cancelCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, q.client.StopAndCancel(cancelCtx))
+}
 
 // newRiverQueue runs River's migrations with driver and builds a client whose worker
 // runs exports on s.
@@ -92,7 +105,7 @@ func newRiverQueue[TDriver riverdriver.Driver[TTx], TTx any](ctx context.Context
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return &riverQueue[TTx]{client: client, name: s.cfg.Queue,
-		webhookAttempts: s.cfg.WebhookMaxAttempts}, nil
+		exportAttempts: s.cfg.MaxAttempts, webhookAttempts: s.cfg.WebhookMaxAttempts}, nil
 }
 
 // exportWorker is the River worker of exportArgs.
@@ -103,12 +116,21 @@ type exportWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 
 // Work runs the export; a successful one is marked complete in River in the same
 // transaction that settles its credits.
+//
+// River is given one attempt more than Config.MaxAttempts. The last real attempt can
+// end without an outcome: its worker killed (River's rescuer then discards a job on its
+// last attempt), its time limit hit, or the database lost while settling. Without the
+// extra attempt the job would stay processing and its credits reserved for ever; with
+// it, the extra attempt renders nothing and fails the job, releasing the reservation.
 func (w *exportWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[exportArgs]) error {
+	if job.Attempt > w.s.cfg.MaxAttempts {
+		return w.s.abandon(ctx, job.Args.JobID)
+	}
 	complete := func(ctx context.Context, t tx) error {
 		_, err := river.JobCompleteTx[TDriver](ctx, t.native().(TTx), job)
 		return err
 	}
-	final := job.Attempt >= job.MaxAttempts
+	final := job.Attempt >= w.s.cfg.MaxAttempts
 	return w.s.work(ctx, job.Args.JobID, final, complete)
 }
 

@@ -213,6 +213,22 @@ func (s *Service) setStep(ctx context.Context, id, step string, progress int) {
 	}
 }
 
+// abandon fails a job whose attempts all ended without an outcome, releasing its
+// reservation. A job that did finish meanwhile is left as it is.
+func (s *Service) abandon(ctx context.Context, id string) error {
+	j, err := s.loadRunning(ctx, id)
+	if err != nil {
+		return err
+	}
+	if j.status == string(JobCompleted) || j.status == string(JobFailed) {
+		return nil
+	}
+	s.log.Warn("engine: export abandoned after its last attempt ended without an outcome",
+		logKeyJob, id)
+	return s.fail(ctx, j, jobFailure(ErrExportFailed, "the export did not finish; "+
+		"its credits were released", errors.New("every attempt ended without an outcome")), true)
+}
+
 // fail handles a failed attempt. Before the last attempt the job goes back to the
 // queued step and River retries it; on the last, the job fails with its code and the
 // whole reservation is released, in one transaction.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -378,4 +380,117 @@ func TestWorkerRescueAfterSIGKILL(t *testing.T) {
 			t.Errorf("balance = %s, want 95", got)
 		}
 	})
+}
+
+// hangingStorage never finishes storing an export, like an object store that stopped
+// answering: the attempt ends only when its time limit cancels it.
+type hangingStorage struct{ DirStorage }
+
+func (h hangingStorage) Put(ctx context.Context, key string, r io.Reader) error {
+	if strings.HasPrefix(key, "exports/") {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return h.DirStorage.Put(ctx, key, r)
+}
+
+// TestLastAttemptWithoutOutcomeReleasesCredits: when the last attempt ends without an
+// outcome (here its time limit runs out while storing), the credits must not stay
+// reserved for ever. The spare attempt River keeps fails the job and releases them.
+func TestLastAttemptWithoutOutcomeReleasesCredits(t *testing.T) {
+	t.Parallel()
+	dbtest.ForEach(t, func(t *testing.T, databaseURL string) {
+		dir := t.TempDir()
+		s, b := setup(t, databaseURL, func(c *Config) {
+			c.DataDir = dir
+			c.Storage = hangingStorage{DirStorage{Dir: filepath.Join(dir, "blobs")}}
+			c.MaxAttempts = 1
+			c.RenderTimeout = 200 * time.Millisecond
+			c.RescueAfter = 300 * time.Millisecond
+		})
+		ctx := context.Background()
+		if err := s.StartWorkers(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v := addVideo(t, s, b.space, "30", nil)
+		j, err := s.Start(ctx, b.space, ExportRequest{VideoID: v.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		done := waitJob(t, s, b.space, j.ID)
+		if done.Status != JobFailed || done.Error == nil || done.Error.Code != string(ErrExportFailed) {
+			t.Fatalf("job = %s %+v, want failed with EXPORT_FAILED", done.Status, done.Error)
+		}
+		if diff := cmp.Diff([]string{"reserve -5", "release 5"},
+			jobLedger(t, s, b.space, j.ID)); diff != "" {
+			t.Errorf("ledger (-want +got):\n%s", diff)
+		}
+		if got := checkLedger(t, s, b.space); !got.Equal(decimal.NewFromInt(100)) {
+			t.Errorf("balance = %s, want all 100 back", got)
+		}
+	})
+}
+
+// slowRenderer renders for a while, ignoring nothing: it stops early only when its
+// context is cancelled.
+type slowRenderer struct {
+	started chan struct{}
+	took    time.Duration
+}
+
+func (r slowRenderer) Render(ctx context.Context, job RenderJob,
+	progress func(Progress)) (RenderResult, error) {
+	close(r.started)
+	select {
+	case <-time.After(r.took):
+	case <-ctx.Done():
+		return RenderResult{}, ctx.Err()
+	}
+	if err := os.WriteFile(job.Output, []byte("mp4"), 0o644); err != nil {
+		return RenderResult{}, err
+	}
+	if err := os.WriteFile(job.Thumbnail, []byte("jpg"), 0o644); err != nil {
+		return RenderResult{}, err
+	}
+	return RenderResult{Width: job.Width, Height: job.Height,
+		Duration: decimal.NewFromInt(30)}, nil
+}
+
+// TestCloseLetsRunningExportsFinish: Close waits for an export in flight instead of
+// cancelling it, so a restart does not cost the job an attempt.
+func TestCloseLetsRunningExportsFinish(t *testing.T) {
+	t.Parallel()
+	r := slowRenderer{started: make(chan struct{}), took: 300 * time.Millisecond}
+	s, b := setup(t, "", func(c *Config) { c.Renderer = r })
+	ctx := context.Background()
+	if err := s.StartWorkers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v := addVideo(t, s, b.space, "30", nil)
+	j, err := s.Start(ctx, b.space, ExportRequest{VideoID: v.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-r.started
+
+	// Close, then read the job back through a new service on the same data.
+	closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Close(closeCtx); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(ctx, Config{DataDir: b.cfg.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close(ctx)
+	got, err := s2.Job(ctx, b.space, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != JobCompleted || got.Attempts != 1 {
+		t.Errorf("job after Close = %s after %d attempts, want completed after 1",
+			got.Status, got.Attempts)
+	}
 }

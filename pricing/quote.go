@@ -229,6 +229,10 @@ func (c *RateCard) checkAvatar(a *Avatar, v *checkedVideo) error {
 				"video.avatar.models_available may list only "+c.modelList()+
 					", not "+strconv.Quote(clip(name)))
 		}
+		if contains(a.ModelsAvailable[:i], name) {
+			return invalidParam(index("video.avatar.models_available", i),
+				"video.avatar.models_available lists "+strconv.Quote(name)+" twice")
+		}
 	}
 	if a.DefaultModel != "" && !contains(a.ModelsAvailable, a.DefaultModel) {
 		return invalidParam("video.avatar.default_model",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/exportkit/exportkit/api"
 	"github.com/exportkit/exportkit/engine"
 	"github.com/exportkit/exportkit/render"
 )
@@ -208,19 +209,35 @@ func runJobs(ctx context.Context, env *Env, args []string) error {
 
 // runWorker runs `exportkit worker`: it works exports until interrupted.
 func runWorker(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "worker", "[-workers N] [-data DIR | -database URL]")
+	fs := newFlagSet(env, "worker", "[-workers N] [-public-url URL] [-data DIR | -database URL]")
 	db := addDBFlags(fs)
 	workers := fs.Int("workers", 1, "exports rendered at once")
+	publicURL := fs.String("public-url", "http://127.0.0.1:8080", "`URL` of the exportkit "+
+		"serve that answers download links; webhooks of finished exports link there")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+
+	// Sign download links as serve does, so a webhook carries working links whichever
+	// process rendered the export. Processes sharing PostgreSQL must share the secret
+	// through EXPORTKIT_LINK_SECRET.
+	secret, err := linkSecret(*db.data)
+	if err != nil {
+		return err
+	}
+	links, err := api.NewLinks(secret, *publicURL, 0)
+	if err != nil {
+		return usagef(fs, "-public-url: %v", err)
+	}
 	s, err := engine.New(ctx, engine.Config{DataDir: *db.data, DatabaseURL: *db.database,
-		Workers: *workers})
+		Workers: *workers, DownloadLinks: links.JobLinks})
 	if err != nil {
 		return err
 	}
 	defer closeService(s)
-	if err := s.StartWorkers(ctx); err != nil {
+	// As in serve: the signal stops the worker through the deferred close, which lets
+	// running exports finish, instead of cancelling them through River's context.
+	if err := s.StartWorkers(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stderr, "exportkit worker: running; interrupt to stop")

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/exportkit/exportkit/engine"
 	"github.com/exportkit/exportkit/render"
 )
 
@@ -107,7 +110,23 @@ func TestServeExportsThroughTheRealRenderer(t *testing.T) {
 		t.Errorf("export in the video's own size = %dx%d, want 320x180", info.Width, info.Height)
 	}
 
-	// Shut down gracefully.
+	// Shut down (as on SIGTERM) while an export is rendering: serve must let it finish
+	// rather than cancel it.
+	var started struct {
+		JobID string `json:"job_id"`
+	}
+	doJSON(t, "POST", base+"/v1/export/start", apiKey,
+		`{"video_id": "`+videoID+`", "format": "square"}`, http.StatusCreated, &started)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var st struct{ Status string }
+		doJSON(t, "GET", base+"/v1/export/status/"+started.JobID, apiKey, "", http.StatusOK, &st)
+		if st.Status != "pending" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("export never started; server log:\n%s", logs)
+		}
+	}
 	cancel()
 	select {
 	case err := <-served:
@@ -116,6 +135,19 @@ func TestServeExportsThroughTheRealRenderer(t *testing.T) {
 		}
 	case <-time.After(90 * time.Second):
 		t.Fatal("serve did not stop after cancellation")
+	}
+	eng, err := engine.New(context.Background(), engine.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(context.Background())
+	job, err := eng.Job(context.Background(), spaceID, started.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != engine.JobCompleted || job.Attempts != 1 {
+		t.Errorf("export running at shutdown ended %s after %d attempts, want completed after 1",
+			job.Status, job.Attempts)
 	}
 }
 
@@ -224,5 +256,66 @@ func doJSON(t *testing.T, method, url, key, body string, wantStatus int, out any
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		t.Fatalf("%s %s: %v\n%s", method, url, err, b)
+	}
+}
+
+// TestWorkerCommandRendersQueuedExports: `exportkit worker` picks up an export queued
+// by another process on the same database, renders it with a real render child, and
+// stops cleanly when interrupted.
+func TestWorkerCommandRendersQueuedExports(t *testing.T) {
+	clip := testClip(t)
+	t.Setenv(asMainEnv, "1") // inherited by the render child, not read by this process
+	data := t.TempDir()
+	ctx := context.Background()
+
+	// Queue an export through the engine, without workers.
+	eng, err := engine.New(ctx, engine.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close(ctx)
+	space, err := eng.CreateSpace(ctx, "w", "pro", decimal.NewFromInt(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	video, err := eng.AddVideo(ctx, engine.NewVideo{SpaceID: space.ID, Origin: engine.OriginAPI,
+		Duration: decimal.NewFromInt(1), Width: 320, Height: 180, Source: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := eng.Start(ctx, space.ID, engine.ExportRequest{VideoID: video.ID,
+		Format: "custom", Width: 160, Height: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Run the worker command until the export completes, then interrupt it.
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(wctx, []string{"worker", "-data", data}, strings.NewReader(""), io.Discard,
+			io.Discard)
+	}()
+	var got *engine.Job
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if got, err = eng.Job(ctx, space.ID, job.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == engine.JobCompleted || got.Status == engine.JobFailed ||
+			time.Now().After(deadline) {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("worker returned %v when interrupted", err)
+	}
+	if got.Status != engine.JobCompleted || got.Result == nil || got.Result.Width != 160 {
+		t.Fatalf("export = %s %+v %+v, want completed at 160x160", got.Status, got.Result, got.Error)
 	}
 }

@@ -83,7 +83,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer closeService(eng)
-	if err := eng.StartWorkers(ctx); err != nil {
+	// Workers get a context that the signal does not cancel: cancelling River's context
+	// would cancel every export in flight. The deferred close stops them gracefully.
+	if err := eng.StartWorkers(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 
