@@ -99,6 +99,16 @@
 // available again and another worker runs it from the start. Since ledger writes are
 // guarded by the job's status, the ledger ends as if it had run once.
 //
+// River is given one attempt more than MaxAttempts. The last real attempt can end
+// without an outcome: its worker lost (River discards a stuck job on its last attempt),
+// its time limit reached, or the database gone while settling. The spare attempt then
+// renders nothing; it fails the job with EXPORT_FAILED and releases the reservation,
+// so credits are never held for a job that will not run again.
+//
+// Cancelling the context given to [Service.StartWorkers] cancels the exports in flight;
+// to stop gracefully, give it a context that outlives the signal and call
+// [Service.Close], which waits for running exports until its own context ends.
+//
 // # Errors
 //
 // Failures a caller can act on are [*pricing.Error] values with stable codes (see
