@@ -100,6 +100,10 @@ func (s *Service) dialectName() string {
 
 // StartWorkers starts running queued exports in this process, Config.Workers at a time,
 // until Close. Any number of processes may run workers against one PostgreSQL database.
+//
+// Cancelling ctx cancels the exports in flight, each of which then costs an attempt;
+// a program that stops on a signal should pass context.WithoutCancel of its signal
+// context and call Close, which lets them finish.
 func (s *Service) StartWorkers(ctx context.Context) error {
 	s.workMu.Lock()
 	defer s.workMu.Unlock()
@@ -114,8 +118,8 @@ func (s *Service) StartWorkers(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the workers, waiting for running exports until ctx is done, and closes
-// the database.
+// Close stops the workers, waiting for running exports until ctx is done (then
+// cancelling those still running, which River retries later), and closes the database.
 func (s *Service) Close(ctx context.Context) error {
 	// Stop the workers.
 	var err error
