@@ -56,9 +56,9 @@ func runSpaces(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	amount, err := decimal.NewFromString(*credits)
+	amount, err := parseCredits(fs, *credits)
 	if err != nil {
-		return usagef(fs, "-credits must be a decimal number, not %q", *credits)
+		return err
 	}
 
 	// Create the space and print its secrets once.
@@ -79,6 +79,15 @@ func runSpaces(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
+// parseCredits reads a -credits flag as a decimal; a malformed one is a usage error.
+func parseCredits(fs *flag.FlagSet, credits string) (decimal.Decimal, error) {
+	amount, err := decimal.NewFromString(credits)
+	if err != nil {
+		return decimal.Decimal{}, usagef(fs, "-credits must be a decimal number, not %q", credits)
+	}
+	return amount, nil
+}
+
 // runCredits runs `exportkit credits grant`.
 func runCredits(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "credits", "grant -space S -credits N [-data DIR | -database URL] [-o json]")
@@ -91,9 +100,9 @@ func runCredits(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	amount, err := decimal.NewFromString(*credits)
+	amount, err := parseCredits(fs, *credits)
 	if err != nil {
-		return usagef(fs, "-credits must be a decimal number, not %q", *credits)
+		return err
 	}
 	s, err := db.open(ctx)
 	if err != nil {
