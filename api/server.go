@@ -86,6 +86,9 @@ var catchAll = []string{"GET /v1/", "POST /v1/"}
 // serveMux serves r through the routes. Where the mux itself would answer in plain text
 // (no pattern for the method), the answer comes in the API's error shape instead.
 func (s *Server) serveMux(w http.ResponseWriter, r *http.Request) {
+	// NOTE: the mux matches twice on a routed request. Serving the handler Handler
+	// returns would save that, but Handler does not set the path values ({job_id}) that
+	// the handlers read; only ServeHTTP does.
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unrouted.ServeHTTP(w, r)
 		return
